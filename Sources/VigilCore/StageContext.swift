@@ -1,0 +1,61 @@
+public import Logging
+import Synchronization
+
+/// How the pipeline runs.
+public enum RunMode: String, Sendable, CaseIterable {
+    /// To the end of the inputs, as fast as possible.
+    case batch
+    /// Until asked to stop; live sources reconnect.
+    case stream
+}
+
+/// Raised once when the pipeline is asked to stop. Sources poll it and end their stream, so the
+/// end-of-stream drains through the graph and sinks flush before the process exits.
+public final class ShutdownSignal: Sendable {
+    private let requested = Atomic<Bool>(false)
+    public init() {}
+    public var isRequested: Bool { requested.load(ordering: .acquiring) }
+    public func request() { requested.store(true, ordering: .releasing) }
+}
+
+/// A time window of the inputs to process (batch work), in media seconds.
+public struct TimeWindow: Hashable, Sendable {
+    public var start: Double?
+    public var end: Double?
+    public init(start: Double? = nil, end: Double? = nil) { self.start = start; self.end = end }
+    public static let all = TimeWindow()
+}
+
+/// What a stage is given when it is built.
+public struct StageContext: Sendable {
+    public var id: String
+    public var logger: Logger
+    public var mode: RunMode
+    public var shutdown: ShutdownSignal
+    /// Pixels the stage's consumers need (sources honour it); `nil` when no consumer needs pixels.
+    public var frameRequirement: FrameRequirement?
+    /// Time window for batch runs (`--from`/`--to`).
+    public var window: TimeWindow
+    /// Input overrides from the command line (`--input ID=URL`), applied to sources by id.
+    public var inputOverride: String?
+    /// Ids of the sources upstream of this stage.
+    public var upstreamSources: [String]
+    /// Directory the pipeline file lives in, for resolving relative paths.
+    public var baseDirectory: String
+    /// Name of the pipeline (file name without extension).
+    public var pipelineName: String
+
+    public init(id: String, logger: Logger, mode: RunMode, shutdown: ShutdownSignal,
+                frameRequirement: FrameRequirement?, window: TimeWindow = .all, inputOverride: String? = nil,
+                upstreamSources: [String] = [], baseDirectory: String = ".", pipelineName: String = "pipeline") {
+        self.id = id; self.logger = logger; self.mode = mode; self.shutdown = shutdown
+        self.frameRequirement = frameRequirement; self.window = window; self.inputOverride = inputOverride
+        self.upstreamSources = upstreamSources; self.baseDirectory = baseDirectory; self.pipelineName = pipelineName
+    }
+
+    /// A path from the pipeline file, resolved against the file's directory when relative.
+    public func resolvePath(_ path: String) -> String {
+        if path.hasPrefix("/") || path.contains("://") { return path }
+        return baseDirectory == "." ? path : baseDirectory + "/" + path
+    }
+}
