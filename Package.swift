@@ -46,6 +46,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .target(
+            name: "VigilExport",
+            dependencies: ["VigilCore"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Runtime
         .target(
             name: "VigilPipeline",
@@ -63,10 +69,11 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilMedia", "VigilPipeline",
+                "VigilCore", "VigilMedia", "VigilPipeline", "VigilExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

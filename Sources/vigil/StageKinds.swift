@@ -1,0 +1,16 @@
+import VigilCore
+import VigilExport
+import VigilPipeline
+
+/// Every stage kind this build knows, by `type:` name. The composition root: the runtime itself
+/// names no kind.
+enum StageKinds {
+    static let all: [any StageSpec.Type] = [
+        // sources
+        // VideoSourceSpec.self (media branch)
+        // sinks
+        JSONLinesSinkSpec.self,
+    ]
+
+    static var registry: StageRegistry { StageRegistry(all) }
+}
