@@ -65,6 +65,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Test support
+        .target(
+            name: "VigilTesting",
+            dependencies: ["VigilCore", "VigilPipeline"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Composition root
         .executableTarget(
             name: "vigil",
@@ -80,7 +87,11 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
-        .testTarget(name: "VigilPipelineTests", dependencies: ["VigilCore", "VigilPipeline"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilPipelineTests",
+            dependencies: ["VigilCore", "VigilPipeline", "VigilTesting", "VigilExport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "VigilMediaTests", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
         .testTarget(name: "VigilIntegrationTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
     ]

@@ -34,16 +34,27 @@ public struct PipelineLoader: Sendable {
     public func load(text: String, file: String) throws -> PipelineSpec {
         let sink = DiagnosticSink()
         guard let root = YAMLLoader(file: file, environment: environment).load(text, diagnostics: sink) else {
-            throw ValidationError(sink.diagnostics)
+            throw ValidationError(Self.inFileOrder(sink.diagnostics))
         }
         var compiler = PipelineCompiler(registry: registry, diagnostics: sink)
         let components = compiler.compile(root)
         let graph = compiler.makeGraph(components)
         compiler.checkEdges(graph, components: components)
-        guard sink.diagnostics.isEmpty else { throw ValidationError(sink.diagnostics) }
+        guard sink.diagnostics.isEmpty else { throw ValidationError(Self.inFileOrder(sink.diagnostics)) }
         let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         return PipelineSpec(name: name, file: file, contentHash: ContentHash.fnv1a64(Array(text.utf8)),
                             components: components, graph: graph)
+    }
+}
+
+extension PipelineLoader {
+    /// Diagnostics sorted by position (stable, so problems at one place keep their order).
+    static func inFileOrder(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        diagnostics.enumerated().sorted { a, b in
+            let la = a.element.location, lb = b.element.location
+            let ka = (la?.line ?? 0, la?.column ?? 0), kb = (lb?.line ?? 0, lb?.column ?? 0)
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
     }
 }
 

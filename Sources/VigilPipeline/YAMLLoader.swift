@@ -44,7 +44,8 @@ struct YAMLLoader {
             case .failure(.malformed):
                 diagnostics.report("malformed variable reference in '\(scalar.string)': expected ${NAME} or ${NAME:-default}", at: here)
             }
-            return ConfigNode(.scalar(scalar.string), at: here)
+            // Reported once here; a null keeps readers from reporting the same value again.
+            return ConfigNode(.null, at: here)
         case .sequence(let sequence):
             return ConfigNode(.sequence(sequence.map { convert($0, diagnostics: diagnostics) }), at: here)
         case .mapping(let mapping):
