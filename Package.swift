@@ -93,6 +93,6 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "VigilMediaTests", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
-        .testTarget(name: "VigilIntegrationTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil"], swiftSettings: strictSettings),
     ]
 )
