@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
+        .executable(name: "vigil-bench-decode", targets: ["vigil-bench-decode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -84,6 +85,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+
+        // MARK: Benchmarks
+        .executableTarget(name: "vigil-bench-decode", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
 
         // MARK: Tests
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
