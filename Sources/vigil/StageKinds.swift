@@ -1,5 +1,6 @@
 import VigilCore
 import VigilExport
+import VigilMedia
 import VigilPipeline
 
 /// Every stage kind this build knows, by `type:` name. The composition root: the runtime itself
@@ -7,7 +8,7 @@ import VigilPipeline
 enum StageKinds {
     static let all: [any StageSpec.Type] = [
         // sources
-        // VideoSourceSpec.self (media branch)
+        VideoSourceSpec.self,
         // sinks
         JSONLinesSinkSpec.self,
     ]
