@@ -43,7 +43,9 @@ public final class PipelineRunner: Sendable {
     /// stream mode a consumer's inputs share one channel (arrival order).
     struct Wiring: Sendable {
         var inputs: [String: [BoundedChannel]] = [:]
-        var outputs: [String: [(consumer: String, accepts: Set<PortType>, channel: BoundedChannel)]] = [:]
+        /// Consumers of each component. Transforms receive every message (they forward what they do not
+        /// process, so a source's `stream_gap` events reach the sinks); sinks only what they accept.
+        var outputs: [String: [(consumer: String, accepts: Set<PortType>?, channel: BoundedChannel)]] = [:]
     }
 
     func wire() -> Wiring {
@@ -51,17 +53,18 @@ public final class PipelineRunner: Sendable {
         let policy: OverflowPolicy = .block
         for component in spec.components where component.role != .source {
             let upstream = component.inputs
+            let accepts: Set<PortType>? = component.role == .transform ? nil : component.spec.inputPorts
             if options.mode == .stream || upstream.count == 1 {
                 let shared = BoundedChannel(capacity: options.channelCapacity, producers: upstream.count, policy: policy)
                 wiring.inputs[component.id] = [shared]
                 for input in upstream {
-                    wiring.outputs[input, default: []].append((component.id, component.spec.inputPorts, shared))
+                    wiring.outputs[input, default: []].append((component.id, accepts, shared))
                 }
             } else {
                 for input in upstream {
                     let channel = BoundedChannel(capacity: options.channelCapacity, producers: 1, policy: policy)
                     wiring.inputs[component.id, default: []].append(channel)
-                    wiring.outputs[input, default: []].append((component.id, component.spec.inputPorts, channel))
+                    wiring.outputs[input, default: []].append((component.id, accepts, channel))
                 }
             }
         }
@@ -180,7 +183,7 @@ public final class PipelineRunner: Sendable {
         let output = StageOutput { message in
             if isSource, case .frame(let frame) = message { progress.frameDone(source: frame.info.sourceID) }
             sent.increment()
-            for target in outputs where target.accepts.contains(message.port) {
+            for target in outputs where target.accepts?.contains(message.port) ?? true {
                 if try await !target.channel.send(message) { dropped.increment() }
             }
         }

@@ -16,6 +16,8 @@ public struct SyntheticSourceSpec: StageSpec {
     var height: Int
     /// Number of frames after which the source fails (to test failure handling).
     var failAfter: Int?
+    /// Emit a `tick` event after every this many frames (as a live source emits `stream_gap`).
+    var eventEvery: Int?
 
     public init(config: ConfigReader) {
         frames = config.int("frames", in: 0...10_000_000) ?? 100
@@ -25,6 +27,7 @@ public struct SyntheticSourceSpec: StageSpec {
         width = config.int("width", in: 2...8192) ?? 64
         height = config.int("height", in: 2...8192) ?? 48
         failAfter = config.int("fail_after", in: 0...10_000_000)
+        eventEvery = config.int("event_every", in: 1...10_000_000)
         config.finish()
     }
 
@@ -61,6 +64,10 @@ final class SyntheticSource: Stage {
             }
             try await output.send(.frame(AnnotatedFrame(info: info, image: image)))
             index += 1
+            if let every = spec.eventEvery, index % every == 0 {
+                try await output.send(.event(Event(time: info.time, sourceID: context.id, rule: context.id, kind: "tick",
+                                                   message: "after frame \(index - 1)")))
+            }
             if spec.pace > 0 { try await Task.sleep(for: .seconds(spec.pace)) }
         }
     }

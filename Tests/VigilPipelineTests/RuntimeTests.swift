@@ -191,6 +191,29 @@ struct RuntimeTests {
         #expect((json?["stages"] as? [[String: Any]])?.count == 3)
     }
 
+    @Test func transformsForwardEventsToSinksThatAcceptThem() async throws {
+        let log = uniqueLogName()
+        let summary = try await run("""
+        sources:
+          cam:
+            type: synthetic
+            frames: 20
+            event_every: 5
+        stages:
+          r:
+            type: relay
+            inputs: [cam]
+        sinks:
+          out:
+            type: collect
+            inputs: [r]
+            log: \(log)
+        """)
+        #expect(summary.status == .completed)
+        #expect(MessageLog.named(log).frames.count == 20)
+        #expect(MessageLog.named(log).events.map(\.message) == ["after frame 4", "after frame 9", "after frame 14", "after frame 19"])
+    }
+
     @Test func unknownInputOverrideIsAnError() async throws {
         let spec = try load("""
         sources:
