@@ -54,8 +54,10 @@ public final class VideoReader {
     public let declaredFrameCount: Int?
     public let codecName: String
     public let formatName: String
-    /// Packets or frames the decoder rejected as damaged (skipped).
+    /// Packets the decoder rejected (skipped) or the demuxer flagged as corrupt.
     public internal(set) var corruptPacketCount = 0
+    /// Decoded frames the decoder marked as damaged (error concealment applied).
+    public internal(set) var damagedFrameCount = 0
     /// Frames decoded, including those dropped before `start`.
     public internal(set) var decodedFrameCount = 0
     /// Whether reading stopped because the reader was asked to stop.
