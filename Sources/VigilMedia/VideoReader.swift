@@ -154,7 +154,7 @@ public final class VideoReader {
             let f = frame.pointer.pointee
             let pts = f.best_effort_timestamp != FFCode.noPTS ? f.best_effort_timestamp
                 : (f.pts != FFCode.noPTS ? f.pts : nil)
-            let time = normalizer.seconds(pts: pts, duration: f.pkt_duration)
+            let time = normalizer.seconds(pts: pts, duration: vigil_frame_duration(frame.pointer))
             if let start = options.start, time < start - 1e-6 { continue }
             if let end = options.end, time >= end - 1e-6 {
                 ended = true
