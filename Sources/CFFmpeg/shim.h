@@ -51,6 +51,15 @@ static inline void vigil_set_interrupt(AVFormatContext *ctx, vigil_interrupt_fn 
     ctx->interrupt_callback.opaque = opaque;
 }
 
+/* A decoded frame's duration in its stream's time base (the field was renamed in FFmpeg 6). */
+static inline int64_t vigil_frame_duration(const AVFrame *frame) {
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 30, 100)
+    return frame->duration;
+#else
+    return frame->pkt_duration;
+#endif
+}
+
 static inline int vigil_thread_frame_slice(void) { return FF_THREAD_FRAME | FF_THREAD_SLICE; }
 static inline int64_t vigil_av_time_base(void) { return AV_TIME_BASE; }
 

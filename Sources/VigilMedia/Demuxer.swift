@@ -26,9 +26,11 @@ final class Demuxer {
         avformat_close_input(&pointer)
     }
 
-    /// Reads a little of the input to learn its streams' parameters.
+    /// Reads a little of the input to learn its streams' parameters. Probing reads up to FFmpeg's
+    /// `analyzeduration` (5 s) of media, which a live stream delivers in real time: allowed on top of
+    /// the read timeout.
     func findStreamInfo() throws(MediaError) {
-        monitor.arm()
+        monitor.arm(extra: 5)
         defer { monitor.disarm() }
         try ff("avformat_find_stream_info") { avformat_find_stream_info(context, nil) }
     }

@@ -22,10 +22,10 @@ final class InterruptMonitor: Sendable {
         self.shutdown = shutdown
     }
 
-    /// Starts a new waiting period: the next `timeout` seconds may pass without data.
-    func arm() {
+    /// Starts a new waiting period: the next `timeout` (plus `extra`) seconds may pass without data.
+    func arm(extra: Double = 0) {
         fired.store(Reason.none.rawValue, ordering: .relaxed)
-        deadline.store(Self.nowNanoseconds() + Int64(timeout * 1e9), ordering: .relaxed)
+        deadline.store(Self.nowNanoseconds() + Int64((timeout + extra) * 1e9), ordering: .relaxed)
     }
 
     /// No timeout (between reads, while the consumer holds the frame).

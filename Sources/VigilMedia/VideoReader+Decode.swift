@@ -10,7 +10,10 @@ extension VideoReader {
             frame.unref()
             do throws(MediaError) {
                 switch try decoder.receive(into: frame) {
-                case .value: return true
+                case .value:
+                    let f = frame.pointer.pointee
+                    if f.flags & AV_FRAME_FLAG_CORRUPT != 0 || f.decode_error_flags != 0 { damagedFrameCount += 1 }
+                    return true
                 case .endOfFile: return false
                 case .again: break
                 }
@@ -44,6 +47,9 @@ extension VideoReader {
                 continue
             }
             guard Int(packet.pointer.pointee.stream_index) == streamIndex else { continue }
+            // Flagged by the demuxer (e.g. MPEG-TS continuity errors): counted, and decoded anyway
+            // as FFmpeg does, so the decoder can conceal the damage.
+            if packet.pointer.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 { corruptPacketCount += 1 }
             do throws(MediaError) {
                 _ = try decoder.send(packet)
             } catch {

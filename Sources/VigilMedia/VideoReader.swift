@@ -54,8 +54,10 @@ public final class VideoReader {
     public let declaredFrameCount: Int?
     public let codecName: String
     public let formatName: String
-    /// Packets or frames the decoder rejected as damaged (skipped).
+    /// Packets the decoder rejected (skipped) or the demuxer flagged as corrupt.
     public internal(set) var corruptPacketCount = 0
+    /// Decoded frames the decoder marked as damaged (error concealment applied).
+    public internal(set) var damagedFrameCount = 0
     /// Frames decoded, including those dropped before `start`.
     public internal(set) var decodedFrameCount = 0
     /// Whether reading stopped because the reader was asked to stop.
@@ -152,7 +154,7 @@ public final class VideoReader {
             let f = frame.pointer.pointee
             let pts = f.best_effort_timestamp != FFCode.noPTS ? f.best_effort_timestamp
                 : (f.pts != FFCode.noPTS ? f.pts : nil)
-            let time = normalizer.seconds(pts: pts, duration: f.pkt_duration)
+            let time = normalizer.seconds(pts: pts, duration: vigil_frame_duration(frame.pointer))
             if let start = options.start, time < start - 1e-6 { continue }
             if let end = options.end, time >= end - 1e-6 {
                 ended = true
