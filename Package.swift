@@ -28,6 +28,12 @@ let package = Package(
             pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
+        .target(
+            name: "CVigilOpenCV",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_dnn", "opencv_objdetect", "opencv_video"]
+                .map { .linkedLibrary($0) }
+        ),
 
         // MARK: Vocabulary
         .target(
@@ -43,6 +49,12 @@ let package = Package(
         .target(
             name: "VigilMedia",
             dependencies: ["VigilCore", "CFFmpeg", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
+        .target(
+            name: "VigilVision",
+            dependencies: ["VigilCore", "CVigilOpenCV", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -63,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilMedia", "VigilPipeline",
+                "VigilCore", "VigilMedia", "VigilPipeline", "VigilVision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -71,10 +83,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .executableTarget(
+            name: "vigil-bench-detect",
+            dependencies: ["VigilCore", "VigilVision"],
+            path: "bench/detect/Sources",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilCore", "VigilPipeline"], swiftSettings: strictSettings),
         .testTarget(name: "VigilMediaTests", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilVisionTests", dependencies: ["VigilCore", "VigilVision"], swiftSettings: strictSettings),
         .testTarget(name: "VigilIntegrationTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
     ]
 )
