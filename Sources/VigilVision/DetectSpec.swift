@@ -14,7 +14,8 @@ public import VigilCore
 ///   confidence: 0.35
 ///   nms: 0.45
 ///   input_size: 320        # or 416x256
-///   threads: 2
+///   threads: 2            # OpenCV threads in all (process-wide)
+///   streams: 2            # networks inferring different frames at once, threads / streams each
 ///   gate: motion           # run the detector only where something moves...
 ///   max_interval: 25       # ...but at least every 25 frames (or a duration: 2s)
 /// ```
@@ -32,6 +33,8 @@ public struct DetectSpec: StageSpec {
         public var nms: Double
         public var inputSize: (width: Int, height: Int)?
         public var letterbox: Bool?
+        /// Networks inferring in parallel, each on its own thread with `threads / streams` OpenCV threads.
+        public var streams: Int
     }
 
     public enum Detector: Sendable {
@@ -75,7 +78,8 @@ public struct DetectSpec: StageSpec {
             }
             detector = .dnn(DNNSettings(model: model, classes: r.stringList("classes"),
                                         confidence: r.threshold("confidence") ?? 0.35, nms: r.threshold("nms") ?? 0.45,
-                                        inputSize: size, letterbox: r.bool("letterbox")))
+                                        inputSize: size, letterbox: r.bool("letterbox"),
+                                        streams: r.int("streams", in: 1...16) ?? 1))
         case .hog:
             detector = .hog(hitThreshold: r.double("hit_threshold", in: -5...5) ?? 0,
                             upscale: r.double("upscale", in: 0.25...4) ?? 1, label: r.string("label") ?? "person")
@@ -156,7 +160,12 @@ public struct DetectSpec: StageSpec {
     }
 
     public func makeStage(context: StageContext) async throws -> any Stage {
-        if let threads { OpenCVRuntime.setThreadCount(threads) }
+        if case .dnn(let settings) = detector, settings.streams > 1 {
+            // Each stream infers on its own thread; OpenCV's pool is shared among them.
+            OpenCVRuntime.setThreadCount(max(1, (threads ?? settings.streams) / settings.streams))
+        } else if let threads {
+            OpenCVRuntime.setThreadCount(threads)
+        }
         return DetectStage(spec: self, detector: try buildDetector(context: context), context: context)
     }
 
@@ -166,9 +175,13 @@ public struct DetectSpec: StageSpec {
             let registry = try ModelRegistry(directory: modelsDirectory)
             let configuration = try registry.configuration(for: settings.model, inputSize: settings.inputSize,
                                                            letterbox: settings.letterbox)
-            let dnn = try DNNDetector(configuration, confidence: settings.confidence, nmsThreshold: settings.nms)
-            if let classes = settings.classes { try dnn.restrict(toClasses: classes) }
-            return PipelinedDNN(dnn)
+            var replicas: [DNNDetector] = []
+            for _ in 0..<settings.streams {
+                let dnn = try DNNDetector(configuration, confidence: settings.confidence, nmsThreshold: settings.nms)
+                if let classes = settings.classes { try dnn.restrict(toClasses: classes) }
+                replicas.append(dnn)
+            }
+            return PipelinedDNN(replicas)
         case .hog(let threshold, let upscale, let label):
             let hog = try HOGDetector(hitThreshold: threshold, upscale: upscale, label: label)
             return PipelinedWhole { image, scale throws(VigilError) in try hog.detect(in: image, scale: scale) }

@@ -3,8 +3,10 @@ import VigilCore
 
 /// The running `detect` stage. Frames flow through in order; for each frame that the gate and interval let
 /// through, the detector's first step runs here, inference runs on a dedicated thread, and the last step
-/// runs here again. Up to two frames are in flight, so while frame N is inferred this task decodes frame
-/// N-1's outputs, sends it, receives frame N+1 and prepares it: end-to-end speed approaches inference speed.
+/// runs here again. Up to two frames per inference thread are in flight, so while frame N is inferred this
+/// task decodes frame N-1's outputs, sends it, receives frame N+1 and prepares it: end-to-end speed
+/// approaches inference speed. Slots are handed out in turn, and at most `slotCount - 1` frames wait when a
+/// new one is prepared, so a slot is never reused before its frame was collected.
 final class DetectStage: Stage {
     private let spec: DetectSpec
     private let detector: any PipelinedDetector
@@ -32,9 +34,10 @@ final class DetectStage: Stage {
     }
 
     func run(input: StageInput, output: StageOutput) async throws {
-        let worker = InferenceThread(name: "vigil.detect.\(context.id)")
-        defer { worker.stop() }
-        let depth = max(1, min(2, detector.slotCount))
+        let workers = (0..<detector.workerCount).map { InferenceThread(name: "vigil.detect.\(context.id).\($0)") }
+        defer { workers.forEach { $0.stop() } }
+        // Frames in flight: every slot busy at most once (see `drain`).
+        let depth = max(1, detector.slotCount)
         var inFlight: [InFlight] = []
         var nextSlot = 0
         var runs = 0, skipped = 0
@@ -54,7 +57,7 @@ final class DetectStage: Stage {
                 nextSlot = (nextSlot + 1) % detector.slotCount
                 try detector.prepare(frame, slot: slot)
                 let detector = self.detector
-                let ticket = worker.submit { () throws(VigilError) in try detector.infer(slot: slot) }
+                let ticket = workers[slot % workers.count].submit { () throws(VigilError) in try detector.infer(slot: slot) }
                 inFlight.append(InFlight(message: message, slot: slot, ticket: ticket))
                 runs += 1
             } else {

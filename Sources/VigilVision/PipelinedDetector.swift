@@ -6,6 +6,8 @@ import VigilCore
 /// and the stage never has more than ``slotCount`` frames in flight.
 protocol PipelinedDetector: AnyObject, Sendable {
     var slotCount: Int { get }
+    /// Inference threads; slot `s` is inferred on thread `s % workerCount`.
+    var workerCount: Int { get }
     /// Whether frames must carry pixels.
     var needsPixels: Bool { get }
     func prepare(_ frame: AnnotatedFrame, slot: Int) throws(VigilError)
@@ -14,16 +16,30 @@ protocol PipelinedDetector: AnyObject, Sendable {
     func collect(slot: Int, frame: AnnotatedFrame) throws(VigilError) -> [Detection]
 }
 
+extension PipelinedDetector {
+    var workerCount: Int { 1 }
+}
+
 /// The DNN detector splits naturally: resize and blob on the stage, forward on the thread, decode on the stage.
+/// With several replicas (`streams`), each network infers on its own thread, frames handed out in turn.
 final class PipelinedDNN: PipelinedDetector {
-    let detector: DNNDetector
-    init(_ detector: DNNDetector) { self.detector = detector }
-    var slotCount: Int { detector.slotCount }
+    let replicas: [DNNDetector]
+    init(_ replicas: [DNNDetector]) { self.replicas = replicas }
+    var slotCount: Int { replicas.count * replicas[0].slotCount }
+    var workerCount: Int { replicas.count }
     var needsPixels: Bool { true }
-    func prepare(_ frame: AnnotatedFrame, slot: Int) throws(VigilError) { try detector.prepare(frame.image!, slot: slot) }
-    func infer(slot: Int) throws(VigilError) { try detector.forward(slot: slot) }
+    private func route(_ slot: Int) -> (DNNDetector, Int) { (replicas[slot % replicas.count], slot / replicas.count) }
+    func prepare(_ frame: AnnotatedFrame, slot: Int) throws(VigilError) {
+        let (detector, local) = route(slot)
+        try detector.prepare(frame.image!, slot: local)
+    }
+    func infer(slot: Int) throws(VigilError) {
+        let (detector, local) = route(slot)
+        try detector.forward(slot: local)
+    }
     func collect(slot: Int, frame: AnnotatedFrame) throws(VigilError) -> [Detection] {
-        try detector.decode(slot: slot, scale: frame.imageToSourceScale)
+        let (detector, local) = route(slot)
+        return try detector.decode(slot: local, scale: frame.imageToSourceScale)
     }
 }
 
