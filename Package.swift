@@ -29,6 +29,12 @@ let package = Package(
             pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
+        .target(
+            name: "CVigilOpenCV",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_dnn", "opencv_objdetect", "opencv_video"]
+                .map { .linkedLibrary($0) }
+        ),
 
         // MARK: Vocabulary
         .target(
@@ -50,6 +56,11 @@ let package = Package(
         .target(
             name: "VigilExport",
             dependencies: ["VigilCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "VigilVision",
+            dependencies: ["VigilCore", "CVigilOpenCV", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -77,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilMedia", "VigilPipeline", "VigilExport",
+                "VigilCore", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -88,6 +99,12 @@ let package = Package(
 
         // MARK: Benchmarks
         .executableTarget(name: "vigil-bench-decode", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "vigil-bench-detect",
+            dependencies: ["VigilCore", "VigilVision"],
+            path: "bench/detect/Sources",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Tests
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
@@ -97,6 +114,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "VigilMediaTests", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
-        .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilVisionTests",
+            dependencies: ["VigilCore", "VigilVision", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+                .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil"], swiftSettings: strictSettings),
     ]
 )

@@ -2,6 +2,7 @@ import VigilCore
 import VigilExport
 import VigilMedia
 import VigilPipeline
+import VigilVision
 
 /// Every stage kind this build knows, by `type:` name. The composition root: the runtime itself
 /// names no kind.
@@ -9,6 +10,8 @@ enum StageKinds {
     static let all: [any StageSpec.Type] = [
         // sources
         VideoSourceSpec.self,
+        // transforms
+        DetectSpec.self,
         // sinks
         JSONLinesSinkSpec.self,
     ]
