@@ -2,9 +2,10 @@ import Dispatch
 import Synchronization
 
 /// The bounded hand-off between a source's dedicated decoding thread and the task that sends its
-/// messages downstream. The thread blocks (files) or drops the frame (live streams) while `capacity`
-/// messages wait; the task takes them with `await`, so blocking FFmpeg reads never occupy Swift's
-/// cooperative thread pool.
+/// messages downstream. While `capacity` messages wait, a file source's thread blocks (batch work
+/// slows down instead of growing memory) and a live source drops the oldest waiting message (a
+/// camera cannot be paused; the newest frames matter). The task takes messages with `await`, so
+/// blocking FFmpeg reads never occupy Swift's cooperative thread pool.
 final class FrameHandoff<Element: Sendable>: Sendable {
     enum PushResult { case sent, dropped, closed }
 
@@ -12,33 +13,39 @@ final class FrameHandoff<Element: Sendable>: Sendable {
     private let continuation: AsyncThrowingStream<Element, any Error>.Continuation
     private let slots: DispatchSemaphore
     private let closed = Atomic<Bool>(false)
+    /// Live: the stream keeps the newest `capacity` messages and the producer never waits.
+    let dropsOldest: Bool
 
-    init(capacity: Int, onTermination: @escaping @Sendable () -> Void) {
-        (stream, continuation) = AsyncThrowingStream.makeStream(of: Element.self, throwing: (any Error).self)
+    init(capacity: Int, dropsOldest: Bool, onTermination: @escaping @Sendable () -> Void) {
+        self.dropsOldest = dropsOldest
+        (stream, continuation) = AsyncThrowingStream.makeStream(
+            of: Element.self, throwing: (any Error).self,
+            bufferingPolicy: dropsOldest ? .bufferingNewest(capacity) : .unbounded)
         slots = DispatchSemaphore(value: capacity)
         continuation.onTermination = { _ in onTermination() }
     }
 
-    /// Called by the producer thread. Waits for room unless `dropIfFull`; gives up when the consumer
-    /// is gone or `shouldStop` says so.
-    func push(_ element: Element, dropIfFull: Bool, shouldStop: () -> Bool) -> PushResult {
-        if dropIfFull {
-            guard slots.wait(timeout: .now()) == .success else { return isClosed ? .closed : .dropped }
-        } else {
+    /// Called by the producer thread. Waits for room (unless `dropsOldest`); gives up when the
+    /// consumer is gone or `shouldStop` says so. `.dropped` means an older message was discarded.
+    func push(_ element: Element, shouldStop: () -> Bool) -> PushResult {
+        if !dropsOldest {
             while slots.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
                 if isClosed || shouldStop() { return .closed }
             }
         }
         if isClosed { return .closed }
-        if case .terminated = continuation.yield(element) {
+        switch continuation.yield(element) {
+        case .terminated:
             close()
             return .closed
+        case .dropped: return .dropped
+        case .enqueued: return .sent
+        @unknown default: return .sent
         }
-        return .sent
     }
 
     /// Called by the consumer after taking an element: frees its slot.
-    func taken() { slots.signal() }
+    func taken() { if !dropsOldest { slots.signal() } }
 
     /// The consumer stopped listening: wakes a waiting producer.
     func close() {

@@ -18,7 +18,7 @@ enum MediaFailure {
             let path = url.hasPrefix("file:") ? String(url.drop(while: { $0 != ":" }).dropFirst()) : url
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-                return VigilError(.mediaNotFound, "no such file; check the path (relative paths are resolved against the pipeline file's folder)",
+                return VigilError(.mediaNotFound, "no such file; check the path",
                                   subject: url, cause: error)
             }
             if isDirectory.boolValue {

@@ -89,7 +89,7 @@ public struct MediaProbe: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Pretty-printed JSON with sorted keys (snake_case).
     public func jsonString() throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }

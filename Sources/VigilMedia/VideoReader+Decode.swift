@@ -6,6 +6,7 @@ extension VideoReader {
     /// or the reader was stopped. Damaged packets and pictures are counted and skipped.
     func decodeOne() throws(VigilError) -> Bool {
         var consecutiveReadErrors = 0
+        var consecutiveDecodeErrors = 0
         while true {
             frame.unref()
             do throws(MediaError) {
@@ -18,41 +19,50 @@ extension VideoReader {
                 case .again: break
                 }
             } catch {
+                // A damaged picture: count it and move on to the next packet (never spin on the error).
                 noteCorrupt(error)
-                continue
+                consecutiveDecodeErrors += 1
+                if consecutiveDecodeErrors > 1000 {
+                    throw VigilError(.mediaDecode, "the decoder rejects everything; the stream is damaged", subject: url, cause: error)
+                }
+                if draining { continue }
             }
             if draining { return false }
-            packet.unref()
-            let more: Bool
-            do throws(MediaError) {
-                more = try demuxer.read(into: packet)
-                consecutiveReadErrors = 0
-            } catch where error.code == FFCode.exit {
-                if monitor.reason == .timeout {
-                    throw VigilError(.mediaTimeout, "no data for \(formatSeconds(options.readTimeout)); the stream stalled",
-                                     subject: url, cause: error)
+            if !packetPending {
+                packet.unref()
+                let more: Bool
+                do throws(MediaError) {
+                    more = try demuxer.read(into: packet)
+                    consecutiveReadErrors = 0
+                } catch where error.code == FFCode.exit {
+                    if monitor.reason == .timeout {
+                        throw VigilError(.mediaTimeout, "no data for \(formatSeconds(options.readTimeout)); the stream stalled",
+                                         subject: url, cause: error)
+                    }
+                    wasStopped = true
+                    return false
+                } catch where error.code == FFCode.invalidData && consecutiveReadErrors < 100 {
+                    consecutiveReadErrors += 1
+                    noteCorrupt(error)
+                    continue
+                } catch {
+                    throw VigilError(isNetwork ? .streamLost : .mediaDecode, "reading failed", subject: url, cause: error)
                 }
-                wasStopped = true
-                return false
-            } catch where error.code == FFCode.invalidData && consecutiveReadErrors < 100 {
-                consecutiveReadErrors += 1
-                noteCorrupt(error)
-                continue
-            } catch {
-                throw VigilError(isNetwork ? .streamLost : .mediaDecode, "reading failed", subject: url, cause: error)
+                if !more {
+                    draining = true
+                    _ = try? decoder.send(nil)
+                    continue
+                }
+                guard Int(packet.pointer.pointee.stream_index) == streamIndex else { continue }
+                // Flagged by the demuxer (e.g. MPEG-TS continuity errors): counted, and decoded anyway
+                // as FFmpeg does, so the decoder can conceal the damage.
+                if packet.pointer.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 { corruptPacketCount += 1 }
             }
-            if !more {
-                draining = true
-                _ = try? decoder.send(nil)
-                continue
-            }
-            guard Int(packet.pointer.pointee.stream_index) == streamIndex else { continue }
-            // Flagged by the demuxer (e.g. MPEG-TS continuity errors): counted, and decoded anyway
-            // as FFmpeg does, so the decoder can conceal the damage.
-            if packet.pointer.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 { corruptPacketCount += 1 }
             do throws(MediaError) {
-                _ = try decoder.send(packet)
+                // EAGAIN: the decoder has output waiting; take it first, then send this packet again.
+                packetPending = try decoder.send(packet) == .again
             } catch {
+                packetPending = false
                 noteCorrupt(error)
             }
         }

@@ -74,6 +74,8 @@ public final class VideoReader {
     var normalizer: TimestampNormalizer
     let frameDuration: Double
     var draining = false
+    /// The packet in `packet` still has to be sent (the decoder said EAGAIN).
+    var packetPending = false
     var ended = false
     var seeked = false
     var indexBase: (index: Int, decoded: Int)?

@@ -16,7 +16,7 @@ public final class VideoSource: Stage {
     public func run(input: StageInput, output: StageOutput) async throws {
         let plan = self.plan
         let monitor = InterruptMonitor(timeout: plan.readerOptions.readTimeout, shutdown: shutdown)
-        let handoff = FrameHandoff<Message>(capacity: plan.live ? 8 : 4) { monitor.stop() }
+        let handoff = FrameHandoff<Message>(capacity: plan.live ? 8 : 4, dropsOldest: plan.live) { monitor.stop() }
         let completion = ThreadCompletion()
         let thread = Thread {
             do {
@@ -56,7 +56,7 @@ public struct VideoSourcePlan: Sendable {
     public var requirement: FrameRequirement?
     public var mode: ReconnectStateMachine.Mode
     public var policy: ReconnectStateMachine.Policy
-    /// Live (network or looped): frames carry a capture time and may be dropped when downstream is full.
+    /// Live (network or looped): frames carry a capture time; the oldest waiting ones are dropped when downstream is behind.
     public var live: Bool
     /// Sleep to each frame's time (a looped file played as a live stream).
     public var paced: Bool

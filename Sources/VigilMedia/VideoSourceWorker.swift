@@ -93,7 +93,7 @@ final class VideoSourceWorker {
             }
             let time = clock.time(sessionTime: decoded.time)
             nextIndex = indexOffset + decoded.index + 1
-            if let gap, !send(.event(gapEvent(time: time, seconds: gap)), dropIfFull: false) { return .finish }
+            if let gap, !send(.event(gapEvent(time: time, seconds: gap))) { return .finish }
             guard sampler.shouldKeep(time: time) else { continue }
             if plan.paced { waitUntil(mediaTime: time) }
             if monitor.isStopped { return .finish }
@@ -107,13 +107,13 @@ final class VideoSourceWorker {
             let info = FrameInfo(sourceID: plan.sourceID, index: indexOffset + decoded.index, time: MediaTime(seconds: time),
                                  captureTime: plan.live ? Date() : nil,
                                  sourceWidth: reader.width, sourceHeight: reader.height)
-            if !send(.frame(AnnotatedFrame(info: info, image: image)), dropIfFull: plan.live) { return .finish }
+            if !send(.frame(AnnotatedFrame(info: info, image: image))) { return .finish }
         }
     }
 
     /// `false` when the consumer is gone.
-    private func send(_ message: Message, dropIfFull: Bool) -> Bool {
-        switch handoff.push(message, dropIfFull: dropIfFull, shouldStop: { monitor.isStopped }) {
+    private func send(_ message: Message) -> Bool {
+        switch handoff.push(message, shouldStop: { monitor.isStopped }) {
         case .sent: return true
         case .dropped:
             dropped += 1

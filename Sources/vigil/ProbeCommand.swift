@@ -1,30 +1,47 @@
 import ArgumentParser
+import VigilCore
 import VigilMedia
 
-struct ProbeCommand: ParsableCommand {
+/// `vigil probe URL`: what a `video` source would read from a file or stream.
+struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract: "Show a video's streams, codec, size, frame rate, duration and frame count.",
+        abstract: "Show the streams, codec, size, frame rate, duration and frame count of a video file or stream.",
         discussion: """
         Examples:
           vigil probe samples/vtest.avi
-          vigil probe samples/bikes.mp4 --count-frames --json
-          vigil probe rtsp://10.0.0.5/live
-        """
-    )
+          vigil probe --count-frames --json samples/bikes.mp4
+          vigil probe --rtsp-transport tcp rtsp://camera.local/stream1
+        """)
 
-    @Argument(help: "A file path or URL (rtsp://, http(s)://, tcp://, udp://).")
+    @Argument(help: "A file path or a URL (rtsp://, http(s)://, tcp://, udp://).")
     var url: String
 
-    @Flag(help: "Decode the whole video to count its frames exactly (otherwise the container's count or an estimate).")
+    @Flag(name: .long, help: "Decode the whole video stream to count its frames exactly (like ffprobe -count_frames).")
     var countFrames = false
 
-    @Flag(help: "Print JSON.")
+    @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
-    func run() throws {
+    @Option(name: .long, help: "Transport for rtsp:// URLs: tcp or udp.")
+    var rtspTransport: String?
+
+    @Option(name: .long, help: "Give up when no data arrives for this long (e.g. 5s).")
+    var timeout: String = "10s"
+
+    func run() async throws {
+        guard let seconds = ConfigValueParser.duration(timeout), seconds > 0 else {
+            throw ArgumentParser.ValidationError("invalid --timeout '\(timeout)': expected a duration such as 5s")
+        }
+        var transport: RTSPTransport?
+        if let rtspTransport {
+            guard let t = RTSPTransport(rawValue: rtspTransport) else {
+                throw ArgumentParser.ValidationError("invalid --rtsp-transport '\(rtspTransport)': expected tcp or udp")
+            }
+            transport = t
+        }
         do {
-            let probe = try MediaProbe.probe(url, countFrames: countFrames)
+            let probe = try MediaProbe.probe(url, countFrames: countFrames, readTimeout: seconds, rtspTransport: transport)
             print(json ? try probe.jsonString() : probe.description)
         } catch {
             printError(error)

@@ -126,3 +126,41 @@ struct StallTests {
         }
     }
 }
+
+@Suite("Network inputs")
+struct NetworkInputTests {
+    @Test("an http:// URL decodes the same frames as the file", .timeLimit(.minutes(1)))
+    func httpInput() async throws {
+        // MPEG-TS needs no seeking, which Python's simple HTTP server (no Range requests) cannot serve.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-media-http-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("carphone.ts").path
+        let made = Tools.run("ffmpeg", ["-v", "error", "-y", "-i", try Samples.path("carphone_pristine.mp4"), "-c", "copy", "-f", "mpegts", path])
+        try #require(made.status == 0)
+        let port = try StreamServer.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        server.arguments = ["-m", "http.server", "--bind", "127.0.0.1", "--directory", dir.path, "\(port)"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {   // SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        let url = "http://127.0.0.1:\(port)/carphone.ts"
+        var reader: VideoReader?
+        for _ in 0..<50 where reader == nil {   // until the server listens
+            reader = try? VideoReader(url: url, options: VideoReaderOptions(readTimeout: 5))
+            if reader == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let http = try #require(reader, "the HTTP server did not come up")
+        #expect(http.isNetwork)
+        var times: [Double] = []
+        while let frame = try http.next() { times.append(frame.time) }
+        let file = try VideoReader(url: path)
+        var fileTimes: [Double] = []
+        while let frame = try file.next() { fileTimes.append(frame.time) }
+        #expect(times.count == 120 && times == fileTimes)
+    }
+}

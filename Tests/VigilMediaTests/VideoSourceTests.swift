@@ -84,3 +84,41 @@ struct VideoSourceTests {
         #expect(zip(indices, indices.dropFirst()).allSatisfy { $0 < $1 })
     }
 }
+
+@Suite("Backpressure")
+struct BackpressureTests {
+    /// An output that takes `delay` per message, like a slow sink.
+    func slowOutput(_ collector: Collector, delay: Duration) -> StageOutput {
+        let inner = collector.output
+        return StageOutput { message in
+            try await Task.sleep(for: delay)
+            try await inner.send(message)
+        }
+    }
+
+    @Test("a file source waits for a slow consumer: every frame arrives")
+    func fileSourceBlocks() async throws {
+        let spec = VideoSourceSpec(url: try Samples.path("bikes.mp4"), end: 1)
+        let collector = Collector()
+        let stage = try await spec.makeStage(context: makeContext(requirement: FrameRequirement(maxWidth: 160)))
+        try await stage.run(input: .empty, output: slowOutput(collector, delay: .milliseconds(10)))
+        #expect(collector.frames.map(\.info.index) == Array(0..<25))
+    }
+
+    @Test("a live source drops the oldest waiting frames when the consumer falls behind")
+    func liveSourceDropsOldest() async throws {
+        let shutdown = ShutdownSignal()
+        let spec = VideoSourceSpec(url: try Samples.path("carphone_pristine.mp4"), loop: true)   // ~30 fps, paced
+        let collector = Collector()
+        let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
+        let task = Task { try await stage.run(input: .empty, output: slowOutput(collector, delay: .milliseconds(150))) }
+        let deadline = Date().addingTimeInterval(20)
+        while collector.frames.count < 20 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        shutdown.request()
+        try await task.value
+        let indices = collector.frames.map(\.info.index)
+        #expect(indices.count >= 20)
+        #expect(zip(indices, indices.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(zip(indices, indices.dropFirst()).contains { $1 - $0 > 1 }, "frames should have been dropped: \(indices)")
+    }
+}
