@@ -91,9 +91,10 @@ final class DetectStage: Stage {
         var state = sources[frame.info.sourceID] ?? SourceState()
         defer { sources[frame.info.sourceID] = state }
         state.seen += 1
-        var run = (state.seen - 1) % spec.interval == 0
-        if run, let gate = spec.gate, let image = frame.image {
-            // The background model must see every frame, so it runs before the overdue check.
+        let due = (state.seen - 1) % spec.interval == 0
+        var run = due
+        if let gate = spec.gate, let image = frame.image {
+            // The background model sees every frame, whether or not the detector is due on it.
             let motion = state.motion ?? MotionDetector(gate.motion)
             state.motion = motion
             let moving = try !motion.detect(in: image, scale: frame.imageToSourceScale).isEmpty
@@ -101,7 +102,7 @@ final class DetectStage: Stage {
             let overdueTime = gate.maxIntervalSeconds.map { seconds in
                 state.lastRun.map { frame.info.time - $0 >= seconds } ?? true
             } ?? false
-            run = moving || overdueFrames || overdueTime || state.lastRun == nil
+            run = due && (moving || overdueFrames || overdueTime || state.lastRun == nil)
         }
         if run {
             state.sinceRun = 1

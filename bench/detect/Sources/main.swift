@@ -21,6 +21,9 @@ struct Arguments {
     var interval = 1
     var models: String?
     var streams = 1
+    /// Stage mode: frames scaled to this width by the decoder (as a source honouring a smaller
+    /// frame requirement would), boxes still reported in source pixels.
+    var scaleWidth: Int?
 
     init() {
         var args = Array(CommandLine.arguments.dropFirst())
@@ -39,6 +42,7 @@ struct Arguments {
             case "--interval": interval = Int(value)!
             case "--models": models = value
             case "--streams": streams = Int(value)!
+            case "--scale-width": scaleWidth = Int(value)!
             default: fatalError("unknown option \(key)")
             }
         }
@@ -48,13 +52,15 @@ struct Arguments {
 /// Raw BGR frames from the ffmpeg CLI, one at a time.
 final class FFmpegFrames: @unchecked Sendable {
     let width: Int, height: Int
+    /// Size of the video itself.
+    let sourceWidth: Int, sourceHeight: Int
     private let process = Process()
     private let handle: FileHandle
     private let pool = FramePool()
     private(set) var count = 0
     private let limit: Int
 
-    init(video: String, limit: Int) throws {
+    init(video: String, limit: Int, scaleWidth: Int? = nil) throws {
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
         probe.arguments = ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
@@ -66,10 +72,18 @@ final class FFmpegFrames: @unchecked Sendable {
         probe.waitUntilExit()
         let size = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
         guard size.count == 2 else { throw VigilError(.mediaOpen, "cannot probe \(video)") }
-        width = size[0]; height = size[1]
+        sourceWidth = size[0]; sourceHeight = size[1]
+        var filter: [String] = []
+        if let scaleWidth, scaleWidth < sourceWidth {
+            width = scaleWidth
+            height = (sourceHeight * scaleWidth / sourceWidth) & ~1
+            filter = ["-vf", "scale=\(width):\(height)"]
+        } else {
+            width = sourceWidth; height = sourceHeight
+        }
         self.limit = limit
         process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-threads", "1", "-i", video, "-f", "rawvideo", "-pix_fmt", "bgr24", "-"]
+        process.arguments = ["-v", "error", "-threads", "1", "-i", video] + filter + ["-f", "rawvideo", "-pix_fmt", "bgr24", "-"]
         let pipe = Pipe()
         process.standardOutput = pipe
         handle = pipe.fileHandleForReading
@@ -160,14 +174,14 @@ case "stage":
     try await spec.preflight(context: context)
     let stage = try await spec.makeStage(context: context)
     let start = ContinuousClock.now
-    let source = try FFmpegFrames(video: arguments.video, limit: arguments.frames)
+    let source = try FFmpegFrames(video: arguments.video, limit: arguments.frames, scaleWidth: arguments.scaleWidth)
     let counter = Counter()
     let input = StageInput {
         guard let image = source.next() else { return nil }
         let index = source.count - 1
         return .frame(AnnotatedFrame(info: FrameInfo(sourceID: "camera", index: index,
                                                      time: MediaTime(seconds: Double(index) / 10),
-                                                     sourceWidth: source.width, sourceHeight: source.height),
+                                                     sourceWidth: source.sourceWidth, sourceHeight: source.sourceHeight),
                                      image: image))
     }
     let output = StageOutput { message in
