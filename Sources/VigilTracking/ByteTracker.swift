@@ -17,6 +17,8 @@ public struct ByteTracker: Sendable {
         var life: TrackLifecycle
         var score: Double
         var matched: Bool
+        /// The last associated detection.
+        var observed: BoundingBox
     }
 
     private(set) var tracks: [Track] = []
@@ -146,8 +148,8 @@ public struct ByteTracker: Sendable {
             tracks.append(Track(id: nextID, classID: d.classID, labelIndex: labelIndex(d.label),
                                 filter: KalmanBoxFilter(box: d.box),
                                 // As ByteTrack: tracks born on the first frame are confirmed at once.
-                                life: TrackLifecycle(createdAt: time, minHits: isFirstFrame ? 1 : c.minHits),
-                                score: d.score, matched: true))
+                                life: TrackLifecycle(createdAt: time, minHits: isFirstFrame || d.score >= c.instantConfirmThreshold ? 1 : c.minHits),
+                                score: d.score, matched: true, observed: d.box))
             nextID += 1
         }
 
@@ -167,7 +169,11 @@ public struct ByteTracker: Sendable {
         defer { lastTime = max(lastTime ?? time, time) }
         guard let last = lastTime, time > last else { return }
         let steps = (time - last) / configuration.referenceInterval
-        for k in 0..<tracks.count { tracks[k].filter.predict(steps: steps) }
+        for k in 0..<tracks.count {
+            // As ByteTrack: a track that is not being observed keeps its size (no size velocity).
+            if tracks[k].life.state == .lost { tracks[k].filter.w.velocity = 0; tracks[k].filter.h.velocity = 0 }
+            tracks[k].filter.predict(steps: steps)
+        }
     }
 
     private mutating func associate(rows: [Int], dets: [Int], detections: [Detection], minIoU: Double, fuse: Bool,
@@ -210,6 +216,7 @@ public struct ByteTracker: Sendable {
             tracks[k].life.matched(at: time)
             tracks[k].score = d.score
             tracks[k].matched = true
+            tracks[k].observed = d.box
             detTaken[j] = true
         }
     }

@@ -12,6 +12,7 @@ extension TrackerConfiguration {
         if let v = config.threshold("low_match_iou") { lowMatchIoU = v }
         if let v = config.threshold("unconfirmed_match_iou") { unconfirmedMatchIoU = v }
         if let v = config.int("min_hits", in: 1...100) { minHits = v }
+        if let v = config.threshold("instant_confirm_threshold") { instantConfirmThreshold = v }
         if let v = config.duration("max_age_seconds") { maxAgeSeconds = v }
         if let v = config.duration("coast_seconds") { coastSeconds = v }
         if let v = config.double("lost_buffer_scale", in: 0...2) { lostBufferScale = v }

@@ -14,11 +14,13 @@ public struct TrackerConfiguration: Sendable, Hashable {
     public var unconfirmedMatchIoU: Double = 0.3
     /// Matches before a track is confirmed (and reported).
     public var minHits: Int = 2
+    /// A new track whose first detection scores at least this is confirmed at once (1 disables it).
+    public var instantConfirmThreshold: Double = 0.85
     /// How long a lost track is kept for re-activation.
-    public var maxAgeSeconds: Double = 1.0
+    public var maxAgeSeconds: Double = 2.0
     /// Lost tracks are still reported (predicted box, state `lost`) for this long after their last
     /// match: detectors miss people in short bursts while they are still there.
-    public var coastSeconds: Double = 0
+    public var coastSeconds: Double = 0.1
     /// Second chance for lost tracks: IoU of boxes enlarged by this fraction of their size on each side
     /// (C-BIoU), against high-score detections the first stage left; 0 disables it.
     public var lostBufferScale: Double = 0
@@ -27,7 +29,7 @@ public struct TrackerConfiguration: Sendable, Hashable {
     /// ByteTrack's "fuse score": the first-stage similarity is IoU x detection score.
     public var fuseScore: Bool = true
     /// Measurement noise scaled by `1 - score` (NSA Kalman).
-    public var scoreAdaptiveNoise: Bool = true
+    public var scoreAdaptiveNoise: Bool = false
     /// Interval the Kalman noise constants are defined for.
     public var referenceInterval: Double = 1.0 / 30
     /// Labels to track; empty tracks every class.
