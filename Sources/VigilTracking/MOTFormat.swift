@@ -10,7 +10,7 @@ public enum MOTFormat {
         var lineNumber = 0
         var fields: [Substring] = []
         fields.reserveCapacity(10)
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             let trimmed = line.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
             if trimmed.isEmpty || trimmed.first == "#" { continue }
