@@ -6,12 +6,12 @@ public import VigilCore
 /// track:
 ///   type: track
 ///   inputs: [detect]
-///   high_threshold: 0.5        # first-stage detections
+///   high_threshold: 0.6        # first-stage detections
 ///   low_threshold: 0.1         # second stage keeps tracks alive through occlusion
-///   new_track_threshold: 0.6
+///   new_track_threshold: 0.7
 ///   match_iou: 0.2
 ///   min_hits: 2
-///   max_age_seconds: 1s
+///   max_age_seconds: 2s
 ///   classes: [person]          # default: every class
 /// ```
 public struct TrackSpec: StageSpec {

@@ -1,11 +1,12 @@
-/// Settings of ``ByteTracker``. Defaults follow ByteTrack's published ones, expressed in seconds.
+/// Settings of ``ByteTracker``. Defaults follow ByteTrack (score thresholds as in Roboflow `trackers`: 0.6 / 0.7), in seconds;
+/// coasting, instant confirmation and the 2 s buffer were measured on ../shared/bench/mot (bench/track/RESULTS.md).
 public struct TrackerConfiguration: Sendable, Hashable {
     /// Detections at or above this score take part in the first association.
-    public var highThreshold: Double = 0.5
+    public var highThreshold: Double = 0.6
     /// Detections in `low_threshold ..< high_threshold` only keep existing tracks alive (second stage).
     public var lowThreshold: Double = 0.1
     /// An unmatched detection starts a track only at or above this score.
-    public var newTrackThreshold: Double = 0.6
+    public var newTrackThreshold: Double = 0.7
     /// Minimum IoU between a predicted track and a high-score detection (first stage).
     public var matchIoU: Double = 0.2
     /// Minimum IoU in the second, low-score stage (stricter: those boxes are less reliable).
