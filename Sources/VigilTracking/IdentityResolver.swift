@@ -82,8 +82,9 @@ public struct IdentityResolver: Sendable {
            entries[index].samples >= configuration.minSamples || time - entries[index].firstSeen >= configuration.decideAfterSeconds {
             entries[index].globalID = decide(index, now: time)
         }
-        if time - lastCleanup > 1 { cleanup(now: time) }
-        return entries[index].globalID
+        let gid = entries[index].globalID
+        if time - lastCleanup > 1 { cleanup(now: time) } // invalidates `index`
+        return gid
     }
 
     private mutating func decide(_ index: Int, now: Double) -> Int {
