@@ -29,7 +29,8 @@ public struct ByteTracker: Sendable {
     private var matcher = GatedAssignment()
     // Scratch, reused every frame.
     private var predicted: [BoundingBox] = []
-    private var cost: [Double] = []
+    private var edges: [AssignmentEdge] = []
+    private var sortedDets: [(box: BoundingBox, column: Int)] = []
     private var high: [Int] = []
     private var low: [Int] = []
     private var rows: [Int] = []
@@ -180,34 +181,51 @@ public struct ByteTracker: Sendable {
                                     time: Double, buffer: Double = 0) {
         let nr = rows.count, nc = dets.count
         guard nr > 0, nc > 0 else { return }
-        cost.removeAll(keepingCapacity: true)
-        cost.reserveCapacity(nr * nc)
-        for r in rows {
-            var p = predicted[r]
+        // Candidate pairs only: detections sorted by left edge, each track scans the ones whose
+        // horizontal extent can overlap its own (a crowd costs n log n, not n squared).
+        sortedDets.removeAll(keepingCapacity: true)
+        var widest = 0.0
+        for (c, j) in dets.enumerated() {
+            var b = detections[j].box
+            if buffer > 0 {
+                b = BoundingBox(x: b.x - buffer * b.width, y: b.y - buffer * b.height,
+                                width: b.width * (1 + 2 * buffer), height: b.height * (1 + 2 * buffer))
+            }
+            widest = max(widest, b.width)
+            sortedDets.append((b, c))
+        }
+        sortedDets.sort { $0.box.x < $1.box.x }
+        edges.removeAll(keepingCapacity: true)
+        for (r, k) in rows.enumerated() {
+            var p = predicted[k]
             if buffer > 0 {
                 p = BoundingBox(x: p.x - buffer * p.width, y: p.y - buffer * p.height,
                                 width: p.width * (1 + 2 * buffer), height: p.height * (1 + 2 * buffer))
             }
-            let cls = tracks[r].classID
+            let cls = tracks[k].classID
             let px2 = p.x + p.width, py2 = p.y + p.height, pa = p.width * p.height
-            for j in dets {
-                let d = detections[j]
-                var b = d.box
-                if buffer > 0 {
-                    b = BoundingBox(x: b.x - buffer * b.width, y: b.y - buffer * b.height,
-                                    width: b.width * (1 + 2 * buffer), height: b.height * (1 + 2 * buffer))
-                }
+            // First detection whose left edge is past p.x - widest.
+            var lo = 0, hi = sortedDets.count
+            let from = p.x - widest
+            while lo < hi { let mid = (lo + hi) / 2; if sortedDets[mid].box.x <= from { lo = mid + 1 } else { hi = mid } }
+            var i = lo
+            while i < sortedDets.count {
+                let (b, c) = sortedDets[i]
+                i += 1
+                if b.x >= px2 { break }
                 let iw = min(px2, b.x + b.width) - max(p.x, b.x)
                 let ih = min(py2, b.y + b.height) - max(p.y, b.y)
-                if iw <= 0 || ih <= 0 || d.classID != cls { cost.append(2); continue }
+                if iw <= 0 || ih <= 0 { continue }
+                let d = detections[dets[c]]
+                if d.classID != cls { continue }
                 let inter = iw * ih
                 let iou = inter / (pa + b.width * b.height - inter)
                 // Gate on the plain IoU; rank by the fused similarity.
-                cost.append(iou < minIoU ? 2 : 1 - (fuse ? iou * d.score : iou))
+                if iou < minIoU { continue }
+                edges.append(AssignmentEdge(row: r, col: c, cost: 1 - (fuse ? iou * d.score : iou)))
             }
         }
-        let limit = fuse ? 1.0 + 1e-9 : 1 - minIoU + 1e-12
-        let pairs = matcher.match(cost: cost, rows: nr, cols: nc, limit: limit)
+        let pairs = matcher.match(edges: edges, rows: nr, cols: nc, limit: 1.0 + 1e-9)
         let noiseFromScore = configuration.scoreAdaptiveNoise
         for (r, c) in pairs {
             let k = rows[r], j = dets[c]
