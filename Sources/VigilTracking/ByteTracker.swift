@@ -46,10 +46,11 @@ public struct ByteTracker: Sendable {
     /// Number of live tracks (any state but removed).
     public var liveTrackCount: Int { tracks.count }
 
-    /// Forgets every track; ids start again at 1.
-    public mutating func reset() {
+    /// Forgets every track. Ids start again at 1 unless `restartingIDs` is false (the same stream
+    /// continues, so ids must stay unique).
+    public mutating func reset(restartingIDs: Bool = true) {
         tracks.removeAll(keepingCapacity: true)
-        nextID = 1
+        if restartingIDs { nextID = 1 }
         lastTime = nil
         sawDetectorFrame = false
     }

@@ -41,7 +41,7 @@ public struct TrackSpec: StageSpec {
 public final class TrackStage: Stage {
     private let configuration: TrackerConfiguration
     /// One tracker per source, looked up by a linear scan (a handful of cameras per stage).
-    private var trackers: [(source: String, tracker: ByteTracker)] = []
+    private var trackers: [(source: String, tracker: ByteTracker, lastTime: Double)] = []
 
     public init(configuration: TrackerConfiguration) { self.configuration = configuration }
 
@@ -54,6 +54,9 @@ public final class TrackStage: Stage {
             }
             let slot = trackerSlot(for: frame.info.sourceID)
             let time = frame.info.time.seconds
+            // A timeline that jumps back (a looped file, a restarted stream) starts over.
+            if time < trackers[slot].lastTime { trackers[slot].tracker.reset(restartingIDs: false) }
+            trackers[slot].lastTime = time
             if frame.detectorRan {
                 trackers[slot].tracker.update(detections: frame.detections, at: time, into: &points)
             } else {
@@ -66,7 +69,7 @@ public final class TrackStage: Stage {
 
     private func trackerSlot(for source: String) -> Int {
         if let i = trackers.firstIndex(where: { $0.source == source }) { return i }
-        trackers.append((source, ByteTracker(configuration: configuration)))
+        trackers.append((source, ByteTracker(configuration: configuration), -.infinity))
         return trackers.count - 1
     }
 }

@@ -112,3 +112,18 @@ actor Collector {
     var frames: [AnnotatedFrame] = []
     func add(_ m: Message) { if case .frame(let f) = m { frames.append(f) } }
 }
+
+@Test func aTimelineThatJumpsBackStartsOverWithFreshIds() async throws {
+    let stage = TrackStage(configuration: TrackerConfiguration())
+    var frames: [Message] = []
+    for (k, t) in [0.0, 0.1, 0.2, 0.3, 0.0, 0.1, 0.2].enumerated() { // a looped file restarts at 0
+        let info = FrameInfo(sourceID: "cam", index: k, time: MediaTime(seconds: t), sourceWidth: 640, sourceHeight: 480)
+        frames.append(.frame(AnnotatedFrame(info: info, image: nil, detections: [person(100, 100)], detectorRan: true)))
+    }
+    let source = MessageQueue(frames)
+    let sink = Collector()
+    try await stage.run(input: StageInput { await source.next() }, output: StageOutput { await sink.add($0) })
+    let out = await sink.frames
+    let before = out[3].tracks.first?.trackID, after = out[6].tracks.first?.trackID
+    #expect(before != nil && after != nil && before != after, "ids stay unique within the stream")
+}
