@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
+        .executable(name: "vigil-bench-decode", targets: ["vigil-bench-decode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +28,12 @@ let package = Package(
             name: "CFFmpeg",
             pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
+        ),
+        .target(
+            name: "CVigilOpenCV",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_dnn", "opencv_objdetect", "opencv_video"]
+                .map { .linkedLibrary($0) }
         ),
 
         // MARK: Vocabulary
@@ -46,6 +53,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .target(
+            name: "VigilExport",
+            dependencies: ["VigilCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "VigilVision",
+            dependencies: ["VigilCore", "CVigilOpenCV", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .target(name: "VigilTracking", dependencies: ["VigilCore"], swiftSettings: strictSettings),
 
         // MARK: Runtime
@@ -61,23 +78,50 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Test support
+        .target(
+            name: "VigilTesting",
+            dependencies: ["VigilCore", "VigilPipeline"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Composition root
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilMedia", "VigilPipeline", "VigilTracking",
+                "VigilCore", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Benchmarks
+        .executableTarget(name: "vigil-bench-decode", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "vigil-bench-detect",
+            dependencies: ["VigilCore", "VigilVision"],
+            path: "bench/detect/Sources",
             swiftSettings: strictSettings
         ),
 
         // MARK: Tests
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
-        .testTarget(name: "VigilPipelineTests", dependencies: ["VigilCore", "VigilPipeline"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilPipelineTests",
+            dependencies: ["VigilCore", "VigilPipeline", "VigilTesting", "VigilExport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "VigilMediaTests", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilVisionTests",
+            dependencies: ["VigilCore", "VigilVision", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking"], swiftSettings: strictSettings),
-        .testTarget(name: "VigilIntegrationTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil"], swiftSettings: strictSettings),
     ]
 )

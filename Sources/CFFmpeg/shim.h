@@ -22,4 +22,45 @@ static inline AVRational vigil_av_time_base_q(void) { return AV_TIME_BASE_Q; }
 /* Quiet FFmpeg's own stderr logging; Vigil reports errors itself. */
 static inline void vigil_av_log_quiet(void) { av_log_set_level(AV_LOG_QUIET); }
 
+/* Helpers for what Swift reaches awkwardly (fixed-size C arrays, function pointers). */
+static inline AVStream *vigil_stream(const AVFormatContext *ctx, unsigned index) {
+    return index < ctx->nb_streams ? ctx->streams[index] : NULL;
+}
+
+/* Converts a whole decoded frame into one packed destination plane (bgr24, rgb24, gray8). */
+static inline int vigil_sws_scale_frame(struct SwsContext *sws, const AVFrame *src, uint8_t *dst, int dst_stride) {
+    uint8_t *planes[4] = { dst, NULL, NULL, NULL };
+    int strides[4] = { dst_stride, 0, 0, 0 };
+    return sws_scale(sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height, planes, strides);
+}
+
+/* Applies the frame's colour range and matrix to the converter, as FFmpeg's scale filter does. */
+static inline void vigil_sws_set_source_colorspace(struct SwsContext *sws, int colorspace, int color_range) {
+    int *inv_table, src_range, *table, dst_range, brightness, contrast, saturation;
+    if (sws_getColorspaceDetails(sws, &inv_table, &src_range, &table, &dst_range,
+                                 &brightness, &contrast, &saturation) < 0) return;
+    const int *coefficients = sws_getCoefficients(colorspace);
+    int full_range = color_range == AVCOL_RANGE_JPEG ? 1 : color_range == AVCOL_RANGE_MPEG ? 0 : src_range;
+    sws_setColorspaceDetails(sws, coefficients, full_range, table, dst_range, brightness, contrast, saturation);
+}
+
+typedef int (*vigil_interrupt_fn)(void *opaque);
+
+static inline void vigil_set_interrupt(AVFormatContext *ctx, vigil_interrupt_fn callback, void *opaque) {
+    ctx->interrupt_callback.callback = callback;
+    ctx->interrupt_callback.opaque = opaque;
+}
+
+/* A decoded frame's duration in its stream's time base (the field was renamed in FFmpeg 6). */
+static inline int64_t vigil_frame_duration(const AVFrame *frame) {
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 30, 100)
+    return frame->duration;
+#else
+    return frame->pkt_duration;
+#endif
+}
+
+static inline int vigil_thread_frame_slice(void) { return FF_THREAD_FRAME | FF_THREAD_SLICE; }
+static inline int64_t vigil_av_time_base(void) { return AV_TIME_BASE; }
+
 #endif

@@ -148,8 +148,12 @@ public final class ConfigReader {
         return items.map { ConfigReader($0, diagnostics: sink) }
     }
 
-    /// Reports every key that no accessor asked for, suggesting the closest known key.
+    private var finished = false
+
+    /// Reports every key that no accessor asked for, suggesting the closest known key. Idempotent.
     public func finish() {
+        guard !finished else { return }
+        finished = true
         for entry in node.entries ?? [] where !consumed.contains(entry.key) {
             var message = "unknown key '\(entry.key)'"
             if let suggestion = Suggestion.closest(to: entry.key, among: known) {

@@ -4,6 +4,10 @@
 /// merged inputs until they end, writes to its output (which suspends while downstream is full, so a
 /// slow sink slows decoding instead of growing memory), and returns. Returning ends its output stream.
 /// A stage instance is used by exactly one task, so it may keep mutable state without locks.
+///
+/// A transform receives every message its inputs produce and **forwards the kinds it does not
+/// process** unchanged (a detector forwards a source's `stream_gap` events), so they reach the sinks.
+/// Sinks receive only the port types they accept.
 public protocol Stage: AnyObject {
     func run(input: StageInput, output: StageOutput) async throws
 }

@@ -44,13 +44,17 @@ public struct StageContext: Sendable {
     public var baseDirectory: String
     /// Name of the pipeline (file name without extension).
     public var pipelineName: String
+    /// Progress of the whole run; sources announce the frames they expect.
+    public var progress: RunProgress
 
     public init(id: String, logger: Logger, mode: RunMode, shutdown: ShutdownSignal,
                 frameRequirement: FrameRequirement?, window: TimeWindow = .all, inputOverride: String? = nil,
-                upstreamSources: [String] = [], baseDirectory: String = ".", pipelineName: String = "pipeline") {
+                upstreamSources: [String] = [], baseDirectory: String = ".", pipelineName: String = "pipeline",
+                progress: RunProgress = RunProgress()) {
         self.id = id; self.logger = logger; self.mode = mode; self.shutdown = shutdown
         self.frameRequirement = frameRequirement; self.window = window; self.inputOverride = inputOverride
         self.upstreamSources = upstreamSources; self.baseDirectory = baseDirectory; self.pipelineName = pipelineName
+        self.progress = progress
     }
 
     /// A path from the pipeline file, resolved against the file's directory when relative.

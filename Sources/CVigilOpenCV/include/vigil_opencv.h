@@ -1,0 +1,157 @@
+// The C face of Vigil's OpenCV bridge. Plain C only: no OpenCV or C++ type crosses this header.
+//
+// Rules: every handle is created by a vcv_*_create function and freed by exactly one call to the matching
+// vcv_*_destroy. Every function that can fail returns a vcv_status and fills a caller-provided vcv_error
+// with a message; C++ exceptions never leave the bridge. Images cross as (pointer, width, height, stride,
+// format) and are only read during the call that receives them.
+#ifndef VIGIL_OPENCV_H
+#define VIGIL_OPENCV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    VCV_OK = 0,
+    VCV_ERR_INVALID_ARGUMENT = 1,
+    /// OpenCV refused the input: unreadable or malformed model, cascade, image.
+    VCV_ERR_OPENCV = 2,
+    /// A file could not be read.
+    VCV_ERR_IO = 3,
+    /// A model file does not fit its configuration (truncated or mismatched weights).
+    VCV_ERR_MODEL_MISMATCH = 4,
+    VCV_ERR_INTERNAL = 5,
+} vcv_status;
+
+typedef struct { char message[1024]; } vcv_error;
+
+typedef enum { VCV_FORMAT_BGR24 = 0, VCV_FORMAT_RGB24 = 1, VCV_FORMAT_GRAY8 = 2 } vcv_format;
+
+/// Borrowed pixels; read during the call only.
+typedef struct {
+    const uint8_t *data;
+    int32_t width;
+    int32_t height;
+    int32_t stride;
+    int32_t format; // vcv_format
+} vcv_image;
+
+/// A box in the pixels of the image given to the detector.
+typedef struct {
+    float x, y, width, height;
+    float score;
+    int32_t class_id;
+} vcv_box;
+
+/// Threads OpenCV's parallel loops (DNN inference included) may use; process-wide. 0 = one per core.
+void vcv_set_num_threads(int32_t threads);
+int32_t vcv_get_num_threads(void);
+
+/// SHA-256 of a file as 64 lowercase hex digits plus a terminating zero.
+vcv_status vcv_sha256_file(const char *path, char out_hex[65], vcv_error *error);
+
+// MARK: DNN detector
+
+typedef struct vcv_dnn vcv_dnn;
+
+typedef enum { VCV_DNN_DARKNET = 0, VCV_DNN_ONNX = 1 } vcv_dnn_framework;
+
+/// How the network's outputs are laid out.
+typedef enum {
+    /// Pick from the output shape: Darknet region rows, [1, N, 5+C] (YOLOv5) or [1, 4+C, N] (YOLOv8/11).
+    VCV_DECODE_AUTO = 0,
+    /// OpenCV's Darknet region/yolo layers: rows of (cx, cy, w, h, objectness, class scores), relative.
+    VCV_DECODE_DARKNET = 1,
+    /// Ultralytics YOLOv5 export: [1, N, 5+C] rows (cx, cy, w, h in input pixels, objectness, class probs).
+    VCV_DECODE_YOLOV5 = 2,
+    /// Ultralytics YOLOv8 / YOLO11 export: [1, 4+C, N] columns (cx, cy, w, h in input pixels, class scores).
+    VCV_DECODE_YOLOV8 = 3,
+} vcv_decoder;
+
+typedef struct {
+    int32_t framework;    // vcv_dnn_framework
+    int32_t decoder;      // vcv_decoder
+    int32_t input_width;  // network input size
+    int32_t input_height;
+    int32_t letterbox;    // 1: keep aspect, pad with grey; 0: stretch to the input size
+    int32_t slots;        // independent (prepare, forward, decode) buffers, for pipelining; >= 1
+} vcv_dnn_options;
+
+/// Loads a network (weights/model file, plus the .cfg for Darknet; `config` may be NULL for ONNX),
+/// checks that a Darknet weights file holds exactly the parameters its cfg asks for, and runs one
+/// forward pass on a blank image so that a broken model fails here rather than on the first frame.
+vcv_status vcv_dnn_create(const char *model_path, const char *config_path, const vcv_dnn_options *options,
+                          vcv_dnn **out, vcv_error *error);
+void vcv_dnn_destroy(vcv_dnn *dnn);
+/// Number of classes the network scores (known after create).
+int32_t vcv_dnn_class_count(const vcv_dnn *dnn);
+/// The decoder in use (after AUTO was resolved).
+int32_t vcv_dnn_decoder(const vcv_dnn *dnn);
+
+/// Step 1 (any thread): turns an image into the network input of `slot`.
+vcv_status vcv_dnn_prepare(vcv_dnn *dnn, int32_t slot, const vcv_image *image, vcv_error *error);
+/// Step 2 (one thread at a time for a given handle): runs the network on the input of `slot`.
+vcv_status vcv_dnn_forward(vcv_dnn *dnn, int32_t slot, vcv_error *error);
+/// Step 3 (any thread): decodes the outputs of `slot` into boxes in the prepared image's pixels:
+/// class filter (`allowed`/`allowed_count`, NULL for all), confidence threshold, per-class NMS.
+/// `boxes` points into the handle and stays valid until the next decode of the same slot.
+vcv_status vcv_dnn_decode(vcv_dnn *dnn, int32_t slot, float confidence, float nms_threshold,
+                          const int32_t *allowed, int32_t allowed_count,
+                          const vcv_box **boxes, int32_t *count, vcv_error *error);
+
+// MARK: HOG people detector
+
+typedef struct vcv_hog vcv_hog;
+vcv_status vcv_hog_create(vcv_hog **out, vcv_error *error);
+void vcv_hog_destroy(vcv_hog *hog);
+/// OpenCV's default people detector; `upscale` > 1 enlarges the image first (people under 128 px).
+vcv_status vcv_hog_detect(vcv_hog *hog, const vcv_image *image, double hit_threshold, double upscale,
+                          const vcv_box **boxes, int32_t *count, vcv_error *error);
+
+// MARK: Cascades (Haar / LBP)
+
+typedef struct vcv_cascade vcv_cascade;
+
+typedef struct {
+    double scale_factor;   // > 1
+    int32_t min_neighbors;
+    int32_t min_size;      // pixels, 0 = none
+    int32_t max_size;      // pixels, 0 = none
+} vcv_cascade_params;
+
+vcv_status vcv_cascade_create(const char *path, const vcv_cascade_params *params, vcv_cascade **out,
+                              vcv_error *error);
+void vcv_cascade_destroy(vcv_cascade *cascade);
+/// Runs `parent` on the image (equalised grey); if it finds nothing, retries on the image rotated by each
+/// angle of `rotations` (degrees) in turn. Each child cascade is run only inside each parent box (in the
+/// same rotated image). Boxes come back in image pixels; class_id 0 = parent, i + 1 = children[i].
+vcv_status vcv_cascade_detect(vcv_cascade *parent, vcv_cascade *const *children, int32_t child_count,
+                              const vcv_image *image, const double *rotations, int32_t rotation_count,
+                              const vcv_box **boxes, int32_t *count, vcv_error *error);
+
+// MARK: Motion (MOG2 background subtraction)
+
+typedef struct vcv_motion vcv_motion;
+
+typedef struct {
+    int32_t history;        // frames of background memory
+    double var_threshold;   // MOG2 variance threshold
+    int32_t work_width;     // images are reduced to at most this width first (0 = as given)
+    double min_area;        // minimum blob area, in pixels of the given image
+    double merge_distance;  // boxes closer than this (given-image pixels) are merged
+} vcv_motion_params;
+
+vcv_status vcv_motion_create(const vcv_motion_params *params, vcv_motion **out, vcv_error *error);
+void vcv_motion_destroy(vcv_motion *motion);
+/// Feeds one frame; returns the moving regions (none on the first frame, which seeds the background).
+vcv_status vcv_motion_detect(vcv_motion *motion, const vcv_image *image, const vcv_box **boxes,
+                             int32_t *count, vcv_error *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

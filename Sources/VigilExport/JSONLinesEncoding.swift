@@ -1,0 +1,95 @@
+import Foundation
+import VigilCore
+
+/// The JSON shape of Vigil's results, shared by every JSON writer.
+enum JSONLinesEncoding {
+    static func encode(_ frame: AnnotatedFrame, into w: inout JSONWriter) {
+        w.raw("{")
+        w.key("kind", first: true); w.string("frame")
+        w.key("source"); w.string(frame.info.sourceID)
+        w.key("frame"); w.number(frame.info.index)
+        w.key("time"); w.number(frame.info.time.seconds)
+        if let capture = frame.info.captureTime {
+            w.key("capture_time"); w.string(iso8601(capture))
+        }
+        w.key("width"); w.number(frame.info.sourceWidth)
+        w.key("height"); w.number(frame.info.sourceHeight)
+        w.key("detector_ran"); w.raw(frame.detectorRan ? "true" : "false")
+        w.key("detections"); w.raw("[")
+        for (i, d) in frame.detections.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{")
+            w.key("label", first: true); w.string(d.label)
+            w.key("class_id"); w.number(d.classID)
+            w.key("score"); w.number(d.score)
+            box(d.box, into: &w)
+            w.raw("}")
+        }
+        w.raw("]")
+        w.key("tracks"); w.raw("[")
+        for (i, t) in frame.tracks.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{")
+            w.key("track_id", first: true); w.number(t.trackID)
+            if let g = t.globalID { w.key("global_id"); w.number(g) }
+            w.key("label"); w.string(t.label)
+            w.key("state"); w.string(t.state.rawValue)
+            w.key("score"); w.number(t.score)
+            box(t.box, into: &w)
+            w.key("age"); w.number(t.age)
+            w.key("vx"); w.number(t.velocityX)
+            w.key("vy"); w.number(t.velocityY)
+            if let x = t.mapX, let y = t.mapY {
+                w.key("map_x"); w.number(x)
+                w.key("map_y"); w.number(y)
+            }
+            w.raw("}")
+        }
+        w.raw("]}")
+    }
+
+    static func encode(_ e: Event, into w: inout JSONWriter) {
+        w.raw("{")
+        w.key("kind", first: true); w.string("event")
+        w.key("source"); w.string(e.sourceID)
+        w.key("time"); w.number(e.time.seconds)
+        if let wall = e.wallTime { w.key("wall_time"); w.string(iso8601(wall)) }
+        w.key("rule"); w.string(e.rule)
+        w.key("event"); w.string(e.kind)
+        w.key("severity"); w.string(e.severity.rawValue)
+        if let t = e.trackID { w.key("track_id"); w.number(t) }
+        if let g = e.globalID { w.key("global_id"); w.number(g) }
+        if let z = e.zone { w.key("zone"); w.string(z) }
+        w.key("message"); w.string(e.message)
+        w.key("attributes"); w.raw("{")
+        for (i, key) in e.attributes.keys.sorted().enumerated() {
+            w.key(key, first: i == 0); w.string(e.attributes[key]!)
+        }
+        w.raw("}}")
+    }
+
+    static func encode(_ r: AggregateRow, into w: inout JSONWriter) {
+        w.raw("{")
+        w.key("kind", first: true); w.string("row")
+        w.key("source"); w.string(r.sourceID)
+        w.key("window_start"); w.number(r.windowStart.seconds)
+        w.key("window_seconds"); w.number(r.windowSeconds)
+        w.key("name"); w.string(r.name)
+        w.key("value"); w.number(r.value)
+        w.key("dimensions"); w.raw("{")
+        for (i, key) in r.dimensions.keys.sorted().enumerated() {
+            w.key(key, first: i == 0); w.string(r.dimensions[key]!)
+        }
+        w.raw("}}")
+    }
+
+    private static func box(_ b: BoundingBox, into w: inout JSONWriter) {
+        w.key("box"); w.raw("[")
+        w.number(b.x); w.raw(","); w.number(b.y); w.raw(","); w.number(b.width); w.raw(","); w.number(b.height)
+        w.raw("]")
+    }
+
+    private static func iso8601(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+}

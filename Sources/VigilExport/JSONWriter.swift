@@ -1,0 +1,54 @@
+import Foundation
+
+/// A small, allocation-light JSON text builder for line-oriented output (one object per line).
+struct JSONWriter {
+    private(set) var text = ""
+
+    mutating func reset() { text.removeAll(keepingCapacity: true) }
+
+    mutating func raw(_ s: String) { text += s }
+
+    mutating func string(_ s: String) {
+        text.append("\"")
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text.append("\"")
+    }
+
+    mutating func number(_ v: Double) {
+        guard v.isFinite else { text += "null"; return }
+        if v == v.rounded(), abs(v) < 1e15 { text += String(Int64(v)) } else {
+            text += String(format: "%.4f", v).trimmingTrailingZeros
+        }
+    }
+
+    mutating func number(_ v: Int) { text += String(v) }
+
+    /// `"key":` with a leading comma unless first.
+    mutating func key(_ k: String, first: Bool = false) {
+        if !first { text.append(",") }
+        string(k)
+        text.append(":")
+    }
+}
+
+extension String {
+    fileprivate var trimmingTrailingZeros: String {
+        guard contains(".") else { return self }
+        var s = self
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s
+    }
+}

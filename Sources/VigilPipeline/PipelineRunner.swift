@@ -1,0 +1,234 @@
+import Foundation
+public import Logging
+import Metrics
+import Synchronization
+public import VigilCore
+
+/// How to run a pipeline.
+public struct RunOptions: Sendable {
+    public var mode: RunMode
+    public var window: TimeWindow
+    /// `--input ID=URL`: replaces the `url` of the source with that id.
+    public var inputOverrides: [String: String]
+    /// Messages each edge may hold; a full edge slows its producer.
+    public var channelCapacity: Int
+    public var logger: Logger
+
+    public init(mode: RunMode = .batch, window: TimeWindow = .all, inputOverrides: [String: String] = [:],
+                channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil")) {
+        self.mode = mode; self.window = window; self.inputOverrides = inputOverrides
+        self.channelCapacity = channelCapacity; self.logger = logger
+    }
+}
+
+/// Runs a validated pipeline: one task per component, linked by bounded channels.
+///
+/// Every component is preflighted (model files, database) and built before any source starts. A
+/// component that fails ends its output (downstream drains what it already has, sinks flush) and
+/// the run is reported as failed; results already written stay written.
+public final class PipelineRunner: Sendable {
+    public let spec: PipelineSpec
+    public let options: RunOptions
+    public let metrics: PipelineMetrics
+    public let shutdown: ShutdownSignal
+    public let progress: RunProgress
+
+    public init(spec: PipelineSpec, options: RunOptions, metrics: PipelineMetrics = PipelineMetrics(),
+                shutdown: ShutdownSignal = ShutdownSignal(), progress: RunProgress = RunProgress()) {
+        self.spec = spec; self.options = options; self.metrics = metrics
+        self.shutdown = shutdown; self.progress = progress
+    }
+
+    /// Edges of the running graph. Each (producer, consumer) pair is a channel in batch mode; in
+    /// stream mode a consumer's inputs share one channel (arrival order).
+    struct Wiring: Sendable {
+        var inputs: [String: [BoundedChannel]] = [:]
+        /// Consumers of each component. Transforms receive every message (they forward what they do not
+        /// process, so a source's `stream_gap` events reach the sinks); sinks only what they accept.
+        var outputs: [String: [(consumer: String, accepts: Set<PortType>?, channel: BoundedChannel)]] = [:]
+    }
+
+    func wire() -> Wiring {
+        var wiring = Wiring()
+        let policy: OverflowPolicy = .block
+        for component in spec.components where component.role != .source {
+            let upstream = component.inputs
+            let accepts: Set<PortType>? = component.role == .transform ? nil : component.spec.inputPorts
+            if options.mode == .stream || upstream.count == 1 {
+                let shared = BoundedChannel(capacity: options.channelCapacity, producers: upstream.count, policy: policy)
+                wiring.inputs[component.id] = [shared]
+                for input in upstream {
+                    wiring.outputs[input, default: []].append((component.id, accepts, shared))
+                }
+            } else {
+                for input in upstream {
+                    let channel = BoundedChannel(capacity: options.channelCapacity, producers: 1, policy: policy)
+                    wiring.inputs[component.id, default: []].append(channel)
+                    wiring.outputs[input, default: []].append((component.id, accepts, channel))
+                }
+            }
+        }
+        return wiring
+    }
+
+    func context(for component: PipelineSpec.Component) -> StageContext {
+        var logger = options.logger
+        logger[metadataKey: "stage.id"] = "\(component.id)"
+        return StageContext(
+            id: component.id, logger: logger, mode: options.mode, shutdown: shutdown,
+            frameRequirement: component.role == .source ? spec.graph.frameRequirement(forSource: component.id) : nil,
+            window: options.window, inputOverride: options.inputOverrides[component.id],
+            upstreamSources: spec.graph.upstreamSources(of: component.id),
+            baseDirectory: ".", pipelineName: spec.name, progress: progress)
+    }
+
+    /// Checks every component against the outside world; throws all failures at once.
+    public func preflight() async throws {
+        var failures: [String] = []
+        for component in spec.components {
+            do {
+                try await component.spec.preflight(context: context(for: component))
+            } catch {
+                failures.append("\(component.id) (\(component.typeName)): \(error)")
+            }
+        }
+        if !failures.isEmpty {
+            throw VigilError(.stageFailed, "the pipeline cannot start:\n  " + failures.joined(separator: "\n  "),
+                             subject: spec.file)
+        }
+    }
+
+    /// Runs to the end of the inputs (batch) or until ``shutdown`` is requested (stream).
+    public func run() async throws -> RunSummary {
+        let started = Date()
+        let clock = ContinuousClock.now
+        for override in options.inputOverrides.keys where spec.component(override)?.role != .source {
+            throw VigilError(.invalidArgument, "--input \(override)=...: the pipeline has no source '\(override)'",
+                             subject: spec.file)
+        }
+        try await preflight()
+        let wiring = wire()
+        let gate = StartGate(participants: spec.components.count)
+        let failures = FailureLog()
+
+        await withTaskGroup(of: Void.self) { group in
+            for component in spec.components {
+                let context = context(for: component)
+                group.addTask { [self] in
+                    do {
+                        try await runComponent(component, context: context, wiring: wiring, gate: gate)
+                    } catch {
+                        if !(error is CancellationError) || !shutdown.isRequested {
+                            failures.record("\(error)", for: component.id)
+                            context.logger.error("stage failed", metadata: ["error": "\(error)"])
+                        }
+                        gate.fail(error)
+                    }
+                }
+            }
+        }
+
+        let errors = failures.all
+        let elapsed = ContinuousClock.now - clock
+        let status: RunSummary.Status = !errors.isEmpty ? .failed : (shutdown.isRequested ? .stopped : .completed)
+        return RunSummary(
+            pipeline: spec.name, mode: options.mode.rawValue, status: status, startedAt: started,
+            wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            framesBySource: Dictionary(uniqueKeysWithValues: spec.sources.map {
+                ($0.id, Int(metrics.counterValue(Self.sentLabel, [("stage", $0.id)])))
+            }),
+            stages: spec.components.map { report($0, wiring: wiring, error: errors[$0.id]) },
+            errors: spec.components.compactMap { c in errors[c.id].map { "\(c.id): \($0)" } })
+    }
+
+    private func runComponent(_ component: PipelineSpec.Component, context: StageContext, wiring: Wiring,
+                              gate: StartGate) async throws {
+        let inputs = wiring.inputs[component.id] ?? []
+        let outputs = wiring.outputs[component.id] ?? []
+        defer {
+            for output in outputs { output.channel.finishProducer() }
+            for input in inputs { input.closeConsumer() }
+        }
+        let stage: any Stage
+        do {
+            stage = try await component.spec.makeStage(context: context)
+        } catch {
+            gate.fail(error)
+            throw error
+        }
+        try await gate.arriveAndWait()
+
+        let dimensions = [("stage", component.id)]
+        let received = Counter(label: Self.receivedLabel, dimensions: dimensions, factory: metrics)
+        let framesReceived = Counter(label: Self.framesReceivedLabel, dimensions: dimensions, factory: metrics)
+        let sent = Counter(label: Self.sentLabel, dimensions: dimensions, factory: metrics)
+        let dropped = Counter(label: Self.droppedLabel, dimensions: dimensions, factory: metrics)
+        let latency = Metrics.Timer(label: Self.latencyLabel, dimensions: dimensions, factory: metrics)
+        let isSource = component.role == .source
+        let progress = self.progress
+
+        let merger = InputMerger(channels: inputs)
+        let lastTaken = LastInstant()
+        let input = inputs.isEmpty ? StageInput.empty : StageInput {
+            let now = ContinuousClock.now
+            if let previous = lastTaken.value { latency.recordInterval(since: previous, now: now) }
+            let message = await merger.next()
+            lastTaken.value = ContinuousClock.now
+            if let message {
+                received.increment()
+                if case .frame = message { framesReceived.increment() }
+            }
+            return message
+        }
+        let output = StageOutput { message in
+            if isSource, case .frame(let frame) = message { progress.frameDone(source: frame.info.sourceID) }
+            sent.increment()
+            for target in outputs where target.accepts?.contains(message.port) ?? true {
+                if try await !target.channel.send(message) { dropped.increment() }
+            }
+        }
+        try await stage.run(input: input, output: output)
+    }
+
+    private func report(_ component: PipelineSpec.Component, wiring: Wiring, error: String?) -> RunSummary.StageReport {
+        let dimensions = [("stage", component.id)]
+        let inputs = wiring.inputs[component.id] ?? []
+        return RunSummary.StageReport(
+            id: component.id, type: component.typeName, role: component.role.rawValue,
+            received: Int(metrics.counterValue(Self.receivedLabel, dimensions)),
+            framesReceived: Int(metrics.counterValue(Self.framesReceivedLabel, dimensions)),
+            sent: Int(metrics.counterValue(Self.sentLabel, dimensions)),
+            dropped: Int(metrics.counterValue(Self.droppedLabel, dimensions)) + inputs.map(\.droppedCount).reduce(0, +),
+            latency: metrics.distribution(Self.latencyLabel, dimensions),
+            inputHighWater: inputs.map(\.highWaterMark).max() ?? 0, error: error)
+    }
+
+    static let receivedLabel = "vigil_stage_messages_received_total"
+    static let framesReceivedLabel = "vigil_stage_frames_received_total"
+    static let sentLabel = "vigil_stage_messages_sent_total"
+    static let droppedLabel = "vigil_stage_dropped_total"
+    static let latencyLabel = "vigil_stage_latency_seconds"
+}
+
+extension Metrics.Timer {
+    fileprivate func recordInterval(since start: ContinuousClock.Instant, now: ContinuousClock.Instant) {
+        let d = now - start
+        recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+    }
+}
+
+/// Errors of failed components, by component id.
+private final class FailureLog: Sendable {
+    private let errors = Mutex<[String: String]>([:])
+    func record(_ error: String, for id: String) { errors.withLock { $0[id] = $0[id] ?? error } }
+    var all: [String: String] { errors.withLock { $0 } }
+}
+
+/// When a stage last took a message, to time how long it spent on it.
+private final class LastInstant: Sendable {
+    private let instant = Mutex<ContinuousClock.Instant?>(nil)
+    var value: ContinuousClock.Instant? {
+        get { instant.withLock { $0 } }
+        set { instant.withLock { $0 = newValue } }
+    }
+}

@@ -1,0 +1,33 @@
+import Synchronization
+public import VigilCore
+
+/// Messages a `collect` sink received, looked up by the name the test gave it in the pipeline file.
+public final class MessageLog: Sendable {
+    private static let logs = Mutex<[String: MessageLog]>([:])
+
+    /// The log named `name`, created on first use.
+    public static func named(_ name: String) -> MessageLog {
+        logs.withLock { table in
+            if let log = table[name] { return log }
+            let log = MessageLog()
+            table[name] = log
+            return log
+        }
+    }
+
+    private let storage = Mutex<[Message]>([])
+    private let finished = Atomic<Bool>(false)
+
+    public var messages: [Message] { storage.withLock { $0 } }
+    public var frames: [AnnotatedFrame] {
+        messages.compactMap { if case .frame(let f) = $0 { f } else { nil } }
+    }
+    public var events: [Event] {
+        messages.compactMap { if case .event(let e) = $0 { e } else { nil } }
+    }
+    /// Whether the sink saw the end of its input and returned normally.
+    public var didFinish: Bool { finished.load(ordering: .acquiring) }
+
+    func append(_ message: Message) { storage.withLock { $0.append(message) } }
+    func markFinished() { finished.store(true, ordering: .releasing) }
+}

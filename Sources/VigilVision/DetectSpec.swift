@@ -1,0 +1,207 @@
+import Foundation
+public import VigilCore
+
+/// `type: detect`: turns frames into boxes with one of several detectors, optionally only on frames with
+/// motion (`gate: motion`) or on every Nth frame (`interval`).
+///
+/// ```yaml
+/// people:
+///   type: detect
+///   inputs: [camera]
+///   kind: dnn              # dnn | hog | cascade | motion | file
+///   model: yolo-fastest-1.1_body
+///   classes: [person]
+///   confidence: 0.35
+///   nms: 0.45
+///   input_size: 320        # or 416x256
+///   threads: 2            # OpenCV threads in all (process-wide)
+///   streams: 2            # networks inferring different frames at once, threads / streams each
+///   gate: motion           # run the detector only where something moves...
+///   max_interval: 25       # ...but at least every 25 frames (or a duration: 2s)
+/// ```
+public struct DetectSpec: StageSpec {
+    public static let typeName = "detect"
+    public static let role = StageRole.transform
+    public static let summary = "detect objects: OpenCV DNN YOLO (Darknet/ONNX), HOG people, cascades, motion, MOT files"
+
+    public enum Kind: String, Sendable, CaseIterable { case dnn, hog, cascade, motion, file }
+
+    public struct DNNSettings: Sendable {
+        public var model: String
+        public var classes: [String]?
+        public var confidence: Double
+        public var nms: Double
+        public var inputSize: (width: Int, height: Int)?
+        public var letterbox: Bool?
+        /// Networks inferring in parallel, each on its own thread with `threads / streams` OpenCV threads.
+        public var streams: Int
+    }
+
+    public enum Detector: Sendable {
+        case dnn(DNNSettings)
+        case hog(hitThreshold: Double, upscale: Double, label: String)
+        case cascade(CascadeConfiguration, children: [CascadeConfiguration], rotations: [Double])
+        case motion(MotionConfiguration)
+        /// `path` may contain `{source}`, replaced by the source id.
+        case file(path: String, label: String, minScore: Double)
+    }
+
+    /// How often the detector may be skipped.
+    public struct Gate: Sendable {
+        public var motion: MotionConfiguration
+        /// Run at least every this many frames...
+        public var maxIntervalFrames: Int?
+        /// ...or this many media seconds.
+        public var maxIntervalSeconds: Double?
+    }
+
+    public var kind: Kind
+    public var detector: Detector
+    public var gate: Gate?
+    /// Run on every Nth frame of each source (1 = every frame).
+    public var interval: Int
+    /// Threads for OpenCV (process-wide); `nil` leaves OpenCV's default (one per core).
+    public var threads: Int?
+    /// Models folder; `nil` = `$VIGIL_MODELS` or `./models`. Settable from code (tests), not from YAML.
+    public var modelsDirectory: String?
+
+    public init(config r: ConfigReader) {
+        kind = r.choice("kind", as: Kind.self) ?? .dnn
+        if !r.has("kind") { r.missing("kind") }
+        switch kind {
+        case .dnn:
+            let model = r.requiredString("model") ?? ""
+            var size: (Int, Int)?
+            if let node = r.raw("input_size") {
+                size = node.scalar.flatMap(ModelRegistry.parseSize)
+                if size == nil { r.error("invalid value for 'input_size': expected a size such as 320 or 416x256", at: node.location) }
+            }
+            detector = .dnn(DNNSettings(model: model, classes: r.stringList("classes"),
+                                        confidence: r.threshold("confidence") ?? 0.35, nms: r.threshold("nms") ?? 0.45,
+                                        inputSize: size, letterbox: r.bool("letterbox"),
+                                        streams: r.int("streams", in: 1...16) ?? 1))
+        case .hog:
+            detector = .hog(hitThreshold: r.double("hit_threshold", in: -5...5) ?? 0,
+                            upscale: r.double("upscale", in: 0.25...4) ?? 1, label: r.string("label") ?? "person")
+        case .cascade:
+            let parent = Self.readCascade(r, defaultLabel: "face", required: true)
+            var children: [CascadeConfiguration] = []
+            for child in r.nestedList("children") ?? [] {
+                children.append(Self.readCascade(child, defaultLabel: "eye", required: true))
+                child.finish()
+            }
+            var rotations: [Double] = []
+            for text in r.stringList("rotations") ?? [] {
+                if let angle = Double(text), abs(angle) <= 90 { rotations.append(angle) } else {
+                    r.error("invalid angle '\(text)' in 'rotations': expected degrees within -90...90")
+                }
+            }
+            detector = .cascade(parent, children: children, rotations: rotations)
+        case .motion:
+            detector = .motion(Self.readMotion(r, prefix: "", label: r.string("label") ?? "motion"))
+        case .file:
+            detector = .file(path: r.requiredString("path") ?? "", label: r.string("label") ?? "person",
+                             minScore: r.double("confidence") ?? -.infinity)
+        }
+        threads = r.int("threads", in: 1...256)
+        interval = r.int("interval", in: 1...10_000) ?? 1
+        if let gateName = r.string("gate") {
+            if gateName != "motion" { r.error("invalid value '\(gateName)' for 'gate': expected motion") }
+            if kind == .motion || kind == .file { r.error("'gate: motion' only applies to dnn, hog and cascade detectors") }
+            var gate = Gate(motion: Self.readMotion(r, prefix: "gate_", label: "motion"))
+            if let node = r.raw("max_interval"), let text = node.scalar {
+                if let frames = Int(text), frames >= 1 { gate.maxIntervalFrames = frames }
+                else if let seconds = ConfigValueParser.duration(text), seconds > 0 { gate.maxIntervalSeconds = seconds }
+                else { r.error("invalid value '\(text)' for 'max_interval': expected a frame count or a duration such as 2s", at: node.location) }
+            }
+            self.gate = gate
+        } else if r.has("max_interval") {
+            _ = r.raw("max_interval")
+            r.error("'max_interval' needs 'gate: motion'")
+        }
+        r.finish()
+    }
+
+    private static func readCascade(_ r: ConfigReader, defaultLabel: String, required: Bool) -> CascadeConfiguration {
+        CascadeConfiguration(cascade: (required ? r.requiredString("cascade") : r.string("cascade")) ?? "",
+                             label: r.string("label") ?? defaultLabel,
+                             scaleFactor: r.double("scale_factor", in: 1.001...3) ?? 1.05,
+                             minNeighbors: r.int("min_neighbors", in: 0...100) ?? 2,
+                             minSize: r.int("min_size", in: 0...10_000) ?? 0, maxSize: r.int("max_size", in: 0...10_000) ?? 0)
+    }
+
+    private static func readMotion(_ r: ConfigReader, prefix: String, label: String) -> MotionConfiguration {
+        let defaults = MotionConfiguration()
+        return MotionConfiguration(history: r.int(prefix + "history", in: 1...100_000) ?? defaults.history,
+                                   varianceThreshold: r.double(prefix + "var_threshold", in: 1...1000) ?? defaults.varianceThreshold,
+                                   workWidth: r.int(prefix + "work_width", in: 32...4096) ?? defaults.workWidth,
+                                   minArea: r.double(prefix + "min_area", in: 0...1e8) ?? defaults.minArea,
+                                   mergeDistance: r.double(prefix + "merge_distance", in: 0...10_000) ?? defaults.mergeDistance,
+                                   label: label)
+    }
+
+    public var inputPorts: Set<PortType> { [.frames] }
+    public var outputPort: PortType? { .frames }
+
+    /// Full-size BGR: the detectors resize themselves, once, straight to what they need (a DNN's letterbox,
+    /// MOG2's work width), which measured cheaper end to end than a second scaling pass in the source.
+    public var frameRequirement: FrameRequirement? {
+        switch detector {
+        case .file: nil
+        case .motion(let m): FrameRequirement(pixelFormat: .gray8, maxWidth: max(640, m.workWidth), maxHeight: max(640, m.workWidth))
+        default: FrameRequirement(pixelFormat: .bgr24)
+        }
+    }
+
+    /// Checks the model (files present, pinned hashes, OpenCV can load it, class names exist), the cascade
+    /// files, and the detections files, so that the pipeline does not start with a detector that cannot run.
+    public func preflight(context: StageContext) async throws {
+        _ = try buildDetector(context: context)
+    }
+
+    public func makeStage(context: StageContext) async throws -> any Stage {
+        if case .dnn(let settings) = detector, settings.streams > 1 {
+            // Each stream infers on its own thread; OpenCV's pool is shared among them.
+            OpenCVRuntime.setThreadCount(max(1, (threads ?? settings.streams) / settings.streams))
+        } else if let threads {
+            OpenCVRuntime.setThreadCount(threads)
+        }
+        return DetectStage(spec: self, detector: try buildDetector(context: context), context: context)
+    }
+
+    func buildDetector(context: StageContext) throws(VigilError) -> any PipelinedDetector {
+        switch detector {
+        case .dnn(let settings):
+            let registry = try ModelRegistry(directory: modelsDirectory)
+            let configuration = try registry.configuration(for: settings.model, inputSize: settings.inputSize,
+                                                           letterbox: settings.letterbox)
+            var replicas: [DNNDetector] = []
+            for _ in 0..<settings.streams {
+                let dnn = try DNNDetector(configuration, confidence: settings.confidence, nmsThreshold: settings.nms)
+                if let classes = settings.classes { try dnn.restrict(toClasses: classes) }
+                replicas.append(dnn)
+            }
+            return PipelinedDNN(replicas)
+        case .hog(let threshold, let upscale, let label):
+            let hog = try HOGDetector(hitThreshold: threshold, upscale: upscale, label: label)
+            return PipelinedWhole { image, scale throws(VigilError) in try hog.detect(in: image, scale: scale) }
+        case .cascade(let parent, let children, let rotations):
+            let cascade = try CascadeDetector(parent, children: children, rotations: rotations)
+            return PipelinedWhole { image, scale throws(VigilError) in try cascade.detect(in: image, scale: scale) }
+        case .motion(let configuration):
+            return PipelinedMotion(configuration)
+        case .file(let template, let label, let minScore):
+            let sources = context.upstreamSources.isEmpty ? [""] : context.upstreamSources
+            for source in sources where template.contains("{source}") || source == sources[0] {
+                _ = try MOTDetections(path: context.resolvePath(Self.path(template, source: source)), label: label, minScore: minScore)
+            }
+            return PipelinedFile { source throws(VigilError) in
+                try MOTDetections(path: context.resolvePath(Self.path(template, source: source)), label: label, minScore: minScore)
+            }
+        }
+    }
+
+    static func path(_ template: String, source: String) -> String {
+        template.replacingOccurrences(of: "{source}", with: source)
+    }
+}

@@ -1,0 +1,20 @@
+import VigilCore
+import VigilExport
+import VigilMedia
+import VigilPipeline
+import VigilVision
+
+/// Every stage kind this build knows, by `type:` name. The composition root: the runtime itself
+/// names no kind.
+enum StageKinds {
+    static let all: [any StageSpec.Type] = [
+        // sources
+        VideoSourceSpec.self,
+        // transforms
+        DetectSpec.self,
+        // sinks
+        JSONLinesSinkSpec.self,
+    ]
+
+    static var registry: StageRegistry { StageRegistry(all) }
+}

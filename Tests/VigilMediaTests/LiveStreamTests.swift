@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilMedia
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An MPEG-TS stream served over TCP by the ffmpeg CLI, like a camera.
+final class StreamServer {
+    let port: Int
+    private var process: Process?
+
+    init() throws { port = try Self.freePort() }
+
+    func start() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop", "-1", "-i", try Samples.path("vtest.avi"),
+                       "-c:v", "mpeg4", "-g", "10", "-f", "mpegts", "tcp://127.0.0.1:\(port)?listen=1"]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+    }
+
+    /// Kills the server without a goodbye, like a camera losing power.
+    func kill() {
+        guard let p = process else { return }
+        if p.isRunning { Glibc.kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        process = nil
+    }
+
+    deinit { kill() }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        try #require(bound, "cannot find a free TCP port")
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+@Suite("Live streams")
+struct LiveStreamTests {
+    @Test("a tcp:// stream is consumed; when the server dies and comes back the source reconnects, reports the gap and goes on",
+          .timeLimit(.minutes(1)))
+    func reconnectsAfterServerRestart() async throws {
+        let server = try StreamServer()
+        try server.start()
+        defer { server.kill() }
+        let shutdown = ShutdownSignal()
+        let spec = VideoSourceSpec(url: "tcp://127.0.0.1:\(server.port)", readTimeout: 5,
+                                   reconnect: .init(initialDelay: 0.2, maxDelay: 1, jitter: 0.1))
+        let context = makeContext(mode: .stream, requirement: FrameRequirement(pixelFormat: .bgr24, maxWidth: 192),
+                                  shutdown: shutdown)
+        let collector = Collector()
+        let stage = try await spec.makeStage(context: context)
+        let task = Task { try await stage.run(input: .empty, output: collector.output) }
+
+        func waitFor(_ what: String, seconds: Double, _ condition: () -> Bool) async throws {
+            let deadline = Date().addingTimeInterval(seconds)
+            while !condition() {
+                if Date() > deadline { Issue.record("timed out waiting for \(what)"); return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        try await waitFor("the first frames", seconds: 12) { collector.frames.count >= 15 }
+        server.kill()
+        try await Task.sleep(for: .seconds(1))
+        let beforeRestart = collector.frames.count
+        try server.start()
+        try await waitFor("the gap event", seconds: 12) { !collector.events.isEmpty }
+        try await waitFor("frames after the reconnect", seconds: 12) { collector.frames.count >= beforeRestart + 15 }
+        shutdown.request()
+        try await task.value
+
+        let gap = try #require(collector.events.first)
+        #expect(gap.kind == "stream_gap" && gap.sourceID == "cam")
+        #expect((Double(gap.attributes["gap_seconds"] ?? "") ?? 0) >= 1)
+        let frames = collector.frames
+        let times = frames.map(\.info.time.seconds)
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 }, "media time must keep increasing across the reconnect")
+        #expect(frames.allSatisfy { $0.info.captureTime != nil && $0.image?.width == 192 && $0.info.sourceWidth == 768 })
+        // The gap event sits between the frames before and after the reconnect, in time order.
+        let position = try #require(collector.all.firstIndex { if case .event = $0 { true } else { false } })
+        #expect(position >= 15 && position < collector.all.count - 15)
+        #expect(frames.last!.info.time.seconds - gap.time.seconds > 1)
+    }
+}
+
+@Suite("Stalled streams")
+struct StallTests {
+    @Test("a server that accepts but never sends fails with a read timeout, not a hang", .timeLimit(.minutes(1)))
+    func stalledServerTimesOut() throws {
+        // A listening socket nobody accepts from: the kernel completes the connection, no byte ever comes.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
+                bind(fd, p, length) == 0 && listen(fd, 4) == 0 && getsockname(fd, p, &length) == 0
+            }
+        }
+        try #require(listening)
+        let url = "tcp://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        #expect {
+            _ = try VideoReader(url: url, options: VideoReaderOptions(readTimeout: 0.5))
+        } throws: { error in
+            (error as? VigilError)?.code == .mediaTimeout && (error as? VigilError)?.subject == url
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import VigilCore
+import VigilMedia
+
+/// Real sample files and the real FFmpeg command-line tools the tests compare against.
+enum Samples {
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let names = ["vtest.avi", "bikes.mp4", "carphone_pristine.mp4"]
+
+    /// The samples folder, filled by scripts/fetch-samples when a file is missing.
+    private static let ready: Result<Void, SampleError> = {
+        let dir = root.appendingPathComponent("samples")
+        if names.allSatisfy({ FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }) {
+            return .success(())
+        }
+        var environment = ProcessInfo.processInfo.environment
+        if environment["VIGIL_MIRROR"] == nil,
+           FileManager.default.fileExists(atPath: root.appendingPathComponent("../shared/samples").path) {
+            environment["VIGIL_MIRROR"] = "../shared"
+        }
+        let result = Tools.run(root.appendingPathComponent("scripts/fetch-samples").path, [], environment: environment)
+        return result.status == 0 ? .success(()) : .failure(SampleError(
+            message: "samples/ is incomplete and scripts/fetch-samples failed:\n" + String(decoding: result.stderr, as: UTF8.self)))
+    }()
+
+    static func path(_ name: String) throws -> String {
+        try ready.get()
+        return root.appendingPathComponent("samples/\(name)").path
+    }
+
+    struct SampleError: Error, CustomStringConvertible { var message: String; var description: String { message } }
+}
+
+enum Tools {
+    struct Output { var status: Int32; var stdout: Data; var stderr: Data }
+
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+        if let environment { process.environment = environment }
+        process.currentDirectoryURL = Samples.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return Output(status: -1, stdout: Data(), stderr: Data("\(error)".utf8)) }
+        // Read both pipes concurrently so a full stderr cannot block the child.
+        let errData = Mutex(Data())
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { let d = err.fileHandleForReading.readDataToEndOfFile(); errData.withLock { $0 = d } }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: stdout, stderr: errData.withLock { $0 })
+    }
+
+    /// `ffprobe -count_frames`: the number of frames FFmpeg decodes from the first video stream.
+    static func ffprobeFrameCount(_ path: String) throws -> Int {
+        let out = run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
+                                  "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path])
+        let text = String(decoding: out.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try #require(Int(text), "ffprobe said '\(text)'")
+    }
+
+    /// Frame `index` as packed BGR24 bytes, converted by the ffmpeg CLI.
+    static func ffmpegFrame(_ path: String, index: Int, pixelFormat: String = "bgr24") -> [UInt8] {
+        let out = run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-vf", "select=eq(n\\,\(index))",
+                                 "-vframes", "1", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"])
+        return [UInt8](out.stdout)
+    }
+}
+
+/// Collects what a stage sends.
+final class Collector: Sendable {
+    private let messages = Mutex<[Message]>([])
+    var output: StageOutput { StageOutput { [self] message in messages.withLock { $0.append(message) } } }
+    var all: [Message] { messages.withLock { $0 } }
+    var frames: [AnnotatedFrame] { all.compactMap { if case .frame(let f) = $0 { f } else { nil } } }
+    var events: [Event] { all.compactMap { if case .event(let e) = $0 { e } else { nil } } }
+}
+
+func makeContext(id: String = "cam", mode: RunMode = .batch, requirement: FrameRequirement? = nil,
+                 window: TimeWindow = .all, shutdown: ShutdownSignal = ShutdownSignal()) -> StageContext {
+    StageContext(id: id, logger: Logger(label: "test.\(id)"), mode: mode, shutdown: shutdown,
+                 frameRequirement: requirement, window: window)
+}
+
+/// Runs a `video` source to its end and returns what it sent.
+func runSource(_ spec: VideoSourceSpec, context: StageContext) async throws -> Collector {
+    let collector = Collector()
+    let stage = try await spec.makeStage(context: context)
+    try await stage.run(input: .empty, output: collector.output)
+    return collector
+}
