@@ -63,6 +63,7 @@ let package = Package(
             dependencies: ["VigilCore", "CVigilOpenCV", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        .target(name: "VigilTracking", dependencies: ["VigilCore"], swiftSettings: strictSettings),
 
         // MARK: Runtime
         .target(
@@ -88,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision",
+                "VigilCore", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,6 +121,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-                .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil"], swiftSettings: strictSettings),
     ]
 )

@@ -15,6 +15,7 @@ struct Vigil: AsyncParsableCommand {
           vigil run Pipelines/people-detect.yaml --input camera=rtsp://10.0.0.5/stream --mode stream
           vigil probe samples/vtest.avi
         """,
-        subcommands: [ValidateCommand.self, GraphCommand.self, RunCommand.self, ProbeCommand.self, ModelsCommand.self]
+        subcommands: [ValidateCommand.self, GraphCommand.self, RunCommand.self, ProbeCommand.self, ModelsCommand.self,
+                      TrackCommand.self]
     )
 }

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import VigilCore
+@testable import VigilTracking
+
+/// The development MOT data shared by the project (../shared/bench/mot next to the package).
+let motDataDirectory: String = {
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    return packageRoot.appendingPathComponent("../shared/bench/mot/data").standardized.path
+}()
+
+struct MOTRow: Sendable, CustomStringConvertible {
+    var seq: String, level: String, frames: Int, fps: Double
+    /// Best peer figures from ../shared/bench/mot/README.md.
+    var bestPeerMOTA: Double, bestPeerIDF1: Double
+    var description: String { "\(seq) \(level)" }
+}
+
+let motRows = [
+    MOTRow(seq: "TUD-Campus", level: "easy", frames: 71, fps: 25, bestPeerMOTA: 78.6, bestPeerIDF1: 83.6),
+    MOTRow(seq: "TUD-Campus", level: "medium", frames: 71, fps: 25, bestPeerMOTA: 48.2, bestPeerIDF1: 65.3),
+    MOTRow(seq: "TUD-Campus", level: "hard", frames: 71, fps: 25, bestPeerMOTA: 38.2, bestPeerIDF1: 55.1),
+    MOTRow(seq: "SYNTH-Plaza-dev", level: "easy", frames: 1500, fps: 30, bestPeerMOTA: 94.5, bestPeerIDF1: 93.4),
+    MOTRow(seq: "SYNTH-Plaza-dev", level: "medium", frames: 1500, fps: 30, bestPeerMOTA: 82.2, bestPeerIDF1: 71.3),
+]
+
+func loadGroundTruth(_ path: String, frames: Int) throws -> [[MOTMetrics.Row]] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var out = [[MOTMetrics.Row]](repeating: [], count: frames)
+    for line in text.split(whereSeparator: \.isNewline) {
+        let v = line.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard v.count >= 7, v[6] != 0, Int(v[0]) >= 1, Int(v[0]) <= frames else { continue }
+        out[Int(v[0]) - 1].append(.init(id: Int(v[1]), box: BoundingBox(x: v[2], y: v[3], width: v[4], height: v[5])))
+    }
+    return out
+}
+
+@Test(arguments: motRows)
+func trackerReachesThePeerThresholdsOnTheDevelopmentSet(row: MOTRow) throws {
+    let dir = motDataDirectory + "/" + row.seq
+    let detText = try String(contentsOfFile: dir + "/det-\(row.level).txt", encoding: .utf8)
+    let detections = try MOTFormat.parseDetections(detText, frames: row.frames)
+    let gt = try loadGroundTruth(dir + "/gt.txt", frames: row.frames)
+    var tracker = ByteTracker()
+    var hyp: [[MOTMetrics.Row]] = []
+    for (f, dets) in detections.enumerated() {
+        hyp.append(tracker.update(detections: dets, at: Double(f) / row.fps).map { .init(id: $0.trackID, box: $0.box) })
+    }
+    let m = MOTMetrics.compute(gt: gt, hyp: hyp)
+    print("\(row): MOTA \(m.mota) IDF1 \(m.idf1) IDsw \(m.switches) FP \(m.falsePositives) FN \(m.misses)")
+    #expect(m.mota >= row.bestPeerMOTA - 1.0, "\(row): MOTA \(m.mota) < best peer \(row.bestPeerMOTA) - 1")
+    #expect(m.idf1 >= row.bestPeerIDF1, "\(row): IDF1 \(m.idf1) < best peer \(row.bestPeerIDF1)")
+}
+
+@Test func motDetectionParserReportsBadLines() {
+    #expect(throws: VigilError.self) { try MOTFormat.parseDetections("1,-1,10,10,5,5\n") }
+    #expect(throws: VigilError.self) { try MOTFormat.parseDetections("1,-1,10,abc,5,5,0.9\n") }
+    #expect(throws: VigilError.self) { try MOTFormat.parseDetections("0,-1,10,10,5,5,0.9\n") }
+    let ok = try? MOTFormat.parseDetections("3,-1,10,10,5,5,0.9,-1,-1,-1\n\n1,-1,1,2,3,4,0.5\n", frames: 4)
+    #expect(ok?.count == 4)
+    #expect(ok?[0].count == 1 && ok?[1].isEmpty == true && ok?[2].first?.box.x == 10)
+}
