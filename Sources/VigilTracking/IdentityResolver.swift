@@ -17,14 +17,23 @@ public struct CameraLink: Sendable, Hashable {
 public struct IdentityConfiguration: Sendable, Hashable {
     /// Minimum cosine similarity of appearance descriptors to call two tracks one person.
     public var similarityThreshold = 0.8
-    /// A new track may continue a lost one of the same camera that ended at most this long ago ...
+    /// The same inside one camera, where a wrong re-link merges two people's tracks (stricter).
+    public var relinkSimilarityThreshold = 0.9
+    /// A new track that starts inside the view may continue a lost one of the same camera that was
+    /// lost inside the view at most this long ago ...
     public var relinkSeconds = 5.0
-    /// ... and whose last foot point is within this many box heights of the new track's first one.
-    public var relinkDistance = 2.0
+    /// ... and whose last foot point is within reach of the new track's first one: half a box height
+    /// plus this many box heights per second of the gap (a walker covers about one height per second).
+    public var relinkDistance = 1.0
     /// Descriptor samples gathered before the identity of a new track is decided.
     public var minSamples = 3
     /// Decide anyway after this long (with whatever appearance is known).
     public var decideAfterSeconds = 2.0
+    /// Between cameras with site-map positions: two tracks seen at the same time are one person only
+    /// when their map positions are at most this far apart (map units, metres).
+    public var maxMapDistance = 1.5
+    /// ... and after a transit, at most this fast on average (map units per second).
+    public var maxWalkingSpeed = 3.0
     /// Share of the old descriptor kept by the exponential moving mean.
     public var momentum: Float = 0.9
     public var links: [CameraLink] = []
@@ -49,6 +58,11 @@ public struct IdentityResolver: Sendable {
         var firstFoot: (x: Double, y: Double)
         var lastFoot: (x: Double, y: Double)
         var height: Double
+        /// Whether the box touched the frame edge when first / last seen (entering or leaving the view).
+        var firstAtBorder: Bool
+        var lastAtBorder: Bool
+        var firstMap: (x: Double, y: Double)?
+        var lastMap: (x: Double, y: Double)?
     }
 
     private(set) var entries: [Entry] = []
@@ -58,20 +72,24 @@ public struct IdentityResolver: Sendable {
     public init(configuration: IdentityConfiguration = IdentityConfiguration()) { self.configuration = configuration }
 
     /// Records one observation of a track and returns its global id (`nil` while still undecided).
+    /// `map` is the foot point on the site map when the camera has a homography.
     public mutating func observe(camera: String, trackID: Int, time: Double, footX: Double, footY: Double,
-                                 height: Double, descriptor: [Float]?) -> Int? {
+                                 height: Double, atBorder: Bool = false, map: (x: Double, y: Double)? = nil,
+                                 descriptor: [Float]?) -> Int? {
         let index: Int
         if let i = entries.firstIndex(where: { $0.trackID == trackID && $0.camera == camera }) {
             index = i
         } else {
             entries.append(Entry(camera: camera, trackID: trackID, globalID: nil, descriptor: nil, samples: 0,
                                  firstSeen: time, lastSeen: time, firstFoot: (footX, footY), lastFoot: (footX, footY),
-                                 height: height))
+                                 height: height, firstAtBorder: atBorder, lastAtBorder: atBorder, firstMap: map, lastMap: map))
             index = entries.count - 1
         }
         entries[index].lastSeen = max(entries[index].lastSeen, time)
         entries[index].lastFoot = (footX, footY)
         entries[index].height = height
+        entries[index].lastAtBorder = atBorder
+        if let map { entries[index].lastMap = map }
         if let descriptor {
             entries[index].descriptor = entries[index].descriptor.map {
                 Appearance.blend($0, descriptor, momentum: configuration.momentum)
@@ -97,8 +115,12 @@ public struct IdentityResolver: Sendable {
                 if other.camera == me.camera {
                     let gap = me.firstSeen - other.lastSeen
                     guard gap > 0, gap <= c.relinkSeconds else { continue }
+                    // Re-linking mends tracks broken inside the view (occlusion, missed detections);
+                    // someone who walked out of the view and someone walking in are not matched here.
+                    guard !other.lastAtBorder, !me.firstAtBorder else { continue }
                     let dx = other.lastFoot.x - me.firstFoot.x, dy = other.lastFoot.y - me.firstFoot.y
-                    guard (dx * dx + dy * dy).squareRoot() <= c.relinkDistance * max(me.height, other.height) else { continue }
+                    let reach = (0.5 + c.relinkDistance * gap) * max(me.height, other.height)
+                    guard (dx * dx + dy * dy).squareRoot() <= reach else { continue }
                 } else {
                     guard let link = c.links.first(where: { $0.connects(me.camera, other.camera) }) else { continue }
                     // Still visible over there: transit 0 (overlapping views); otherwise time since it left.
@@ -106,11 +128,17 @@ public struct IdentityResolver: Sendable {
                     guard transit >= link.minTransitSeconds || (transit == 0 && link.minTransitSeconds <= 0),
                           transit <= link.maxTransitSeconds else { continue }
                     if transit == 0 && link.minTransitSeconds > 0 { continue }
+                    // Both placed on the site map: the positions must agree (at once) or be walkable.
+                    if let a = other.lastMap, let b = transit == 0 ? me.lastMap : me.firstMap {
+                        let distance = ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot()
+                        if distance > c.maxMapDistance + c.maxWalkingSpeed * transit { continue }
+                    }
                 }
                 // One person is one track per camera at a time.
                 if isHeld(gid, inCamera: me.camera, except: index, now: now) { continue }
                 let s = Appearance.similarity(mine, theirs)
-                if s >= c.similarityThreshold && s > (best?.similarity ?? -1) { best = (gid, s) }
+                let threshold = other.camera == me.camera ? c.relinkSimilarityThreshold : c.similarityThreshold
+                if s >= threshold && s > (best?.similarity ?? -1) { best = (gid, s) }
             }
         }
         if let best { return best.gid }

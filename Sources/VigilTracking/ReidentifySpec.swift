@@ -9,10 +9,13 @@ public import VigilCore
 ///   type: reidentify
 ///   inputs: [track]
 ///   similarity_threshold: 0.8      # cosine similarity of HSV stripe histograms
-///   relink_seconds: 5s             # same camera: lost track -> new track
-///   relink_distance: 2             # ... within this many box heights
+///   relink_seconds: 5s             # same camera: a track lost inside the view -> a new one starting inside it
+///   relink_distance: 1             # ... within half a box height + this many heights per second of gap
+///   relink_similarity_threshold: 0.9
 ///   min_score: 0.5                 # crops used for appearance
 ///   max_overlap: 0.3               # skip crops covered more than this by another track
+///   max_map_distance: 1.5          # cameras on one site map: same person = same place (metres) ...
+///   max_walking_speed: 3           # ... or reachable at this speed (m/s) after a transit
 ///   cameras:
 ///     left:                        # a source id
 ///       homography:                # >= 4 image <-> map pairs (pixels of the source; metres)
@@ -35,11 +38,14 @@ public struct ReidentifySpec: StageSpec {
 
     public init(config: ConfigReader) {
         if let v = config.threshold("similarity_threshold") { identity.similarityThreshold = v }
+        if let v = config.threshold("relink_similarity_threshold") { identity.relinkSimilarityThreshold = v }
         if let v = config.duration("relink_seconds") { identity.relinkSeconds = v }
         if let v = config.double("relink_distance", in: 0...100) { identity.relinkDistance = v }
         if let v = config.int("min_samples", in: 1...1000) { identity.minSamples = v }
         if let v = config.duration("decide_after_seconds") { identity.decideAfterSeconds = v }
         if let v = config.double("momentum", in: 0...0.999) { identity.momentum = Float(v) }
+        if let v = config.double("max_map_distance", in: 0...10_000) { identity.maxMapDistance = v }
+        if let v = config.double("max_walking_speed", in: 0...1_000) { identity.maxWalkingSpeed = v }
         if let v = config.threshold("min_score") { minScore = v }
         if let v = config.threshold("max_overlap") { maxOverlap = v }
         if let cameras = config.nested("cameras") {

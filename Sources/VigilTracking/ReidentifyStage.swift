@@ -34,20 +34,28 @@ public final class ReidentifyStage: Stage {
         for k in frame.tracks.indices {
             let t = frame.tracks[k]
             var descriptor: [Float]?
-            if let image = frame.image, t.state == .confirmed, t.score >= spec.minScore,
+            let atBorder = Self.touchesBorder(t.box, width: frame.info.sourceWidth, height: frame.info.sourceHeight)
+            if let image = frame.image, t.state == .confirmed, t.score >= spec.minScore, !atBorder,
                Self.coverage(of: k, in: frame.tracks) <= spec.maxOverlap {
                 // Annotations are in source pixels; the image may be scaled down.
                 descriptor = embedder.embed(image: image, box: t.box.scaled(x: 1 / scale.x, y: 1 / scale.y))
             }
             let foot = t.box.footPoint
+            let onMap = homography?.apply(foot.x, foot.y)
+            if let onMap {
+                frame.tracks[k].mapX = onMap.x
+                frame.tracks[k].mapY = onMap.y
+            }
             frame.tracks[k].globalID = resolver.observe(camera: camera, trackID: t.trackID, time: time,
                                                         footX: foot.x, footY: foot.y, height: t.box.height,
-                                                        descriptor: descriptor)
-            if let p = homography?.apply(foot.x, foot.y) {
-                frame.tracks[k].mapX = p.x
-                frame.tracks[k].mapY = p.y
-            }
+                                                        atBorder: atBorder, map: onMap.map { ($0.x, $0.y) }, descriptor: descriptor)
         }
+    }
+
+    /// Whether a box is cut by the frame edge (its crop shows part of the person only).
+    static func touchesBorder(_ box: BoundingBox, width: Int, height: Int) -> Bool {
+        let margin = max(2, 0.01 * Double(max(width, height)))
+        return box.x <= margin || box.y <= margin || box.maxX >= Double(width) - margin || box.maxY >= Double(height) - margin
     }
 
     /// The largest share of track `k`'s box covered by another track's box.

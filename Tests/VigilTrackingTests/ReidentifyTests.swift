@@ -121,3 +121,39 @@ private func scene(width: Int = 320, height: Int = 240, people: [(BoundingBox, t
     #expect(t.globalID != nil)
     #expect(abs((t.mapX ?? -1) - 13) < 1e-6 && abs((t.mapY ?? -1) - 26) < 1e-6, "foot point (130, 260) px -> (13, 26) m")
 }
+
+@Test func noRelinkForPeopleLeavingAndEnteringTheView() {
+    var r = IdentityResolver()
+    var gone: Int?
+    for k in 0..<5 {
+        gone = r.observe(camera: "cam", trackID: 1, time: 0.1 * Double(k), footX: 5, footY: 300, height: 100,
+                         atBorder: k == 4, descriptor: descriptor(6))
+    }
+    var back: Int?
+    for k in 0..<5 {
+        back = r.observe(camera: "cam", trackID: 2, time: 1 + 0.1 * Double(k), footX: 5, footY: 300, height: 100,
+                         atBorder: k == 0, descriptor: descriptor(6))
+    }
+    #expect(gone != nil && back != nil && back != gone, "walked out and (someone) walked in: not an occlusion")
+}
+
+@Test func camerasOnOneSiteMapMustAgreeOnThePosition() {
+    var configuration = IdentityConfiguration()
+    configuration.links = [CameraLink("a", "b", minTransitSeconds: 0, maxTransitSeconds: 10)]
+    var r = IdentityResolver(configuration: configuration)
+    var here: Int?
+    for k in 0..<10 {
+        here = r.observe(camera: "a", trackID: 1, time: 0.1 * Double(k), footX: 100, footY: 300, height: 100,
+                         map: (x: 5, y: 5), descriptor: descriptor(2))
+    }
+    var elsewhere: Int?, same: Int?
+    for k in 0..<5 {
+        let t = 0.5 + 0.1 * Double(k)
+        elsewhere = r.observe(camera: "b", trackID: 7, time: t, footX: 100, footY: 300, height: 100,
+                              map: (x: 9, y: 5), descriptor: descriptor(2))
+        same = r.observe(camera: "b", trackID: 8, time: t, footX: 300, footY: 300, height: 100,
+                         map: (x: 5.4, y: 5), descriptor: descriptor(2))
+    }
+    #expect(same == here, "look-alike at the same place on the map, seen at once: the same person")
+    #expect(elsewhere != here, "look-alike 4 m away at the same moment: someone else")
+}

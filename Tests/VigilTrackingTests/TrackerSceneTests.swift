@@ -127,3 +127,30 @@ actor Collector {
     let before = out[3].tracks.first?.trackID, after = out[6].tracks.first?.trackID
     #expect(before != nil && after != nil && before != after, "ids stay unique within the stream")
 }
+
+@Test func classesAreTrackedApartAndFiltered() {
+    var tracker = ByteTracker()
+    var ids: [String: Set<Int>] = [:]
+    for f in 0..<30 {
+        // A person and a bag at the same place: never associated with each other's track.
+        let person = Detection(box: BoundingBox(x: 100 + 2 * Double(f), y: 100, width: 40, height: 100), score: 0.9)
+        let bag = Detection(box: BoundingBox(x: 102 + 2 * Double(f), y: 102, width: 40, height: 100), score: 0.9,
+                            classID: 24, label: "backpack")
+        for p in tracker.update(detections: f % 2 == 0 ? [person, bag] : [bag, person], at: Double(f) / 30) {
+            ids[p.label, default: []].insert(p.trackID)
+        }
+    }
+    #expect(ids["person"]?.count == 1 && ids["backpack"]?.count == 1)
+    #expect(ids["person"] != ids["backpack"])
+
+    var configuration = TrackerConfiguration()
+    configuration.classes = ["person"]
+    var onlyPeople = ByteTracker(configuration: configuration)
+    var labels = Set<String>()
+    for f in 0..<10 {
+        let dets = [Detection(box: BoundingBox(x: 10, y: 10, width: 40, height: 100), score: 0.9),
+                    Detection(box: BoundingBox(x: 300, y: 10, width: 40, height: 40), score: 0.9, classID: 2, label: "car")]
+        for p in onlyPeople.update(detections: dets, at: Double(f) / 30) { labels.insert(p.label) }
+    }
+    #expect(labels == ["person"])
+}
