@@ -2,6 +2,7 @@ import VigilCore
 import VigilExport
 import VigilMedia
 import VigilPipeline
+import VigilTracking
 import VigilVision
 
 /// Every stage kind this build knows, by `type:` name. The composition root: the runtime itself
@@ -12,6 +13,8 @@ enum StageKinds {
         VideoSourceSpec.self,
         // transforms
         DetectSpec.self,
+        TrackSpec.self,
+        ReidentifySpec.self,
         // sinks
         JSONLinesSinkSpec.self,
     ]

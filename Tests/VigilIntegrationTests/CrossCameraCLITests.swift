@@ -10,12 +10,6 @@ import Testing
 struct CrossCameraCLITests {
     static let offset = 320.0
 
-    /// Runs only where the build registers the tracking stages (the lead's stage table).
-    static let trackingRegistered: Bool = {
-        guard let r = try? CLI.run(["validate", "--list-types"]) else { return false }
-        return r.stdout.contains("reidentify") && r.stdout.contains("track")
-    }()
-
     static func crop(_ filter: String, to url: URL) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -25,7 +19,7 @@ struct CrossCameraCLITests {
         #expect(p.terminationStatus == 0, "ffmpeg \(filter)")
     }
 
-    @Test(.enabled(if: trackingRegistered, "needs track and reidentify in the stage table"))
+    @Test
     func peopleCrossingTheOverlapKeepOneGlobalID() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
