@@ -70,7 +70,7 @@ public final class VideoReader {
     let streamIndex: Int
     let packet: Packet
     let frame: Frame
-    let scaler = Scaler()
+    let scaler: Scaler
     var normalizer: TimestampNormalizer
     let frameDuration: Double
     var draining = false
@@ -110,6 +110,7 @@ public final class VideoReader {
             throw MediaFailure.noVideo(url, error, demuxer: demuxer)
         }
         streamIndex = best.index
+        scaler = Scaler(threads: options.resolvedThreads)
         let stream = demuxer.stream(best.index)!
         do {
             decoder = try Decoder(stream: stream, codec: best.codec, threads: options.resolvedThreads)
