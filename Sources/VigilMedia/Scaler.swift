@@ -7,7 +7,8 @@ import VigilCore
 ///
 /// With `threads > 1` the conversion is split over swscale's slice threads, as FFmpeg's own scale
 /// filter does (`sws_scale_frame`); `sws_getCachedContext` cannot carry the thread count, so the cache
-/// is kept here. With one thread it is the plain `sws_scale` path.
+/// is kept here. With one thread it is the plain `sws_scale` path. Either way pixels are written once,
+/// straight into the pooled image; the frame API only adds FFmpeg's small per-call buffer references.
 final class Scaler {
     private struct Key: Equatable {
         var srcWidth, srcHeight, srcFormat, dstWidth, dstHeight, dstFormat, flags: Int32
