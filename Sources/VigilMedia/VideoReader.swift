@@ -174,7 +174,7 @@ public final class VideoReader {
 
     /// A pooled image of the current frame, converted to `requirement`.
     public func makeImage(_ requirement: FrameRequirement, pool: FramePool) throws -> FrameImage {
-        let size = requirement.outputSize(sourceWidth: Int(frame.pointer.pointee.width), sourceHeight: Int(frame.pointer.pointee.height))
+        let size = requirement.outputSize(sourceWidth: frameWidth, sourceHeight: frameHeight)
         let image = pool.makeImage(width: size.width, height: size.height, format: requirement.pixelFormat)
         try convert(into: image)
         return image
@@ -187,8 +187,9 @@ public final class VideoReader {
         }
     }
 
-    /// Interrupts a blocking read from any thread; the reader then ends.
-    var stopHandle: InterruptMonitor { monitor }
+    /// Size of the current frame (a stream may change resolution midway; annotations use this).
+    public var frameWidth: Int { frame.pointer.pointee.width > 0 ? Int(frame.pointer.pointee.width) : width }
+    public var frameHeight: Int { frame.pointer.pointee.height > 0 ? Int(frame.pointer.pointee.height) : height }
 
     static func isNetworkURL(_ url: String) -> Bool {
         guard let range = url.range(of: "://") else { return false }

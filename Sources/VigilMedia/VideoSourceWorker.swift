@@ -118,7 +118,7 @@ final class VideoSourceWorker {
             }
             let info = FrameInfo(sourceID: plan.sourceID, index: indexOffset + decoded.index, time: MediaTime(seconds: time),
                                  captureTime: plan.live ? Date() : nil,
-                                 sourceWidth: reader.width, sourceHeight: reader.height)
+                                 sourceWidth: reader.frameWidth, sourceHeight: reader.frameHeight)
             if !send(.frame(AnnotatedFrame(info: info, image: image))) { return .finish }
         }
     }
