@@ -47,7 +47,7 @@ final class VideoSourceWorker {
                     lastError = error
                     action = machine.connectFailed(now: now())
                     if case .wait(let seconds) = action {
-                        plan.logger.warning("cannot connect; retrying in \(String(format: "%.1f", seconds)) s",
+                        plan.logger.info("cannot connect; retrying in \(String(format: "%.1f", seconds)) s",
                                             metadata: ["source.url": "\(plan.url)", "error": "\(error)"])
                     }
                     continue
@@ -83,12 +83,12 @@ final class VideoSourceWorker {
                 if monitor.isStopped { return .finish }
                 lastError = error
                 let action = machine.streamFailed(now: now())
-                if case .wait = action { plan.logger.warning("stream lost: \(error)", metadata: ["source.url": "\(plan.url)"]) }
+                if case .wait = action { plan.logger.info("stream lost: \(error)", metadata: ["source.url": "\(plan.url)"]) }
                 return action
             }
             guard let decoded else {
                 if reader.wasStopped || monitor.isStopped { return .finish }
-                if plan.mode == .live { plan.logger.warning("stream ended; reconnecting", metadata: ["source.url": "\(plan.url)"]) }
+                if plan.mode == .live { plan.logger.info("stream ended; reconnecting", metadata: ["source.url": "\(plan.url)"]) }
                 return machine.streamEnded(now: now())
             }
             let wall = now()
