@@ -49,7 +49,7 @@ let package = Package(
         // MARK: Families
         .target(
             name: "VigilMedia",
-            dependencies: ["VigilCore", "CFFmpeg", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "CFFmpeg", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: strictSettings
         ),
 

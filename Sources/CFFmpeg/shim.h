@@ -9,6 +9,7 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/log.h>
 #include <libavutil/dict.h>
+#include <libavutil/opt.h>
 #include <errno.h>
 
 /* Macros Swift cannot import. */
@@ -32,6 +33,46 @@ static inline int vigil_sws_scale_frame(struct SwsContext *sws, const AVFrame *s
     uint8_t *planes[4] = { dst, NULL, NULL, NULL };
     int strides[4] = { dst_stride, 0, 0, 0 };
     return sws_scale(sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height, planes, strides);
+}
+
+/* A converter whose work is split over `threads` slice threads (swscale's frame API), as FFmpeg's
+   scale filter sets it up; NULL when the conversion is not supported. */
+static inline struct SwsContext *vigil_sws_create(int src_w, int src_h, int src_format, int dst_w, int dst_h,
+                                                   int dst_format, int flags, int threads) {
+    struct SwsContext *sws = sws_alloc_context();
+    if (!sws) return NULL;
+    av_opt_set_int(sws, "srcw", src_w, 0);
+    av_opt_set_int(sws, "srch", src_h, 0);
+    av_opt_set_int(sws, "src_format", src_format, 0);
+    av_opt_set_int(sws, "dstw", dst_w, 0);
+    av_opt_set_int(sws, "dsth", dst_h, 0);
+    av_opt_set_int(sws, "dst_format", dst_format, 0);
+    av_opt_set_int(sws, "sws_flags", flags, 0);
+    av_opt_set_int(sws, "threads", threads, 0);
+    if (sws_init_context(sws, NULL, NULL) < 0) {
+        sws_freeContext(sws);
+        return NULL;
+    }
+    return sws;
+}
+
+static void vigil_buffer_not_owned(void *opaque, uint8_t *data) { (void)opaque; (void)data; }
+
+/* Converts `src` into one packed plane the caller owns, through the frame API (slice threads).
+   `scratch` is a reusable frame; it refers to `dst` only during the call. */
+static inline int vigil_sws_scale_frame_into(struct SwsContext *sws, AVFrame *scratch, const AVFrame *src,
+                                             uint8_t *dst, int dst_stride, int dst_w, int dst_h, int dst_format) {
+    av_frame_unref(scratch);
+    scratch->buf[0] = av_buffer_create(dst, dst_stride * dst_h, vigil_buffer_not_owned, NULL, 0);
+    if (!scratch->buf[0]) return AVERROR(ENOMEM);
+    scratch->data[0] = dst;
+    scratch->linesize[0] = dst_stride;
+    scratch->width = dst_w;
+    scratch->height = dst_h;
+    scratch->format = dst_format;
+    int ret = sws_scale_frame(sws, scratch, src);
+    av_frame_unref(scratch);
+    return ret;
 }
 
 /* Applies the frame's colour range and matrix to the converter, as FFmpeg's scale filter does. */

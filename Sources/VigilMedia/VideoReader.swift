@@ -70,7 +70,7 @@ public final class VideoReader {
     let streamIndex: Int
     let packet: Packet
     let frame: Frame
-    let scaler = Scaler()
+    let scaler: Scaler
     var normalizer: TimestampNormalizer
     let frameDuration: Double
     var draining = false
@@ -110,6 +110,7 @@ public final class VideoReader {
             throw MediaFailure.noVideo(url, error, demuxer: demuxer)
         }
         streamIndex = best.index
+        scaler = Scaler(threads: options.resolvedThreads)
         let stream = demuxer.stream(best.index)!
         do {
             decoder = try Decoder(stream: stream, codec: best.codec, threads: options.resolvedThreads)
@@ -173,7 +174,7 @@ public final class VideoReader {
 
     /// A pooled image of the current frame, converted to `requirement`.
     public func makeImage(_ requirement: FrameRequirement, pool: FramePool) throws -> FrameImage {
-        let size = requirement.outputSize(sourceWidth: Int(frame.pointer.pointee.width), sourceHeight: Int(frame.pointer.pointee.height))
+        let size = requirement.outputSize(sourceWidth: frameWidth, sourceHeight: frameHeight)
         let image = pool.makeImage(width: size.width, height: size.height, format: requirement.pixelFormat)
         try convert(into: image)
         return image
@@ -186,8 +187,9 @@ public final class VideoReader {
         }
     }
 
-    /// Interrupts a blocking read from any thread; the reader then ends.
-    var stopHandle: InterruptMonitor { monitor }
+    /// Size of the current frame (a stream may change resolution midway; annotations use this).
+    public var frameWidth: Int { frame.pointer.pointee.width > 0 ? Int(frame.pointer.pointee.width) : width }
+    public var frameHeight: Int { frame.pointer.pointee.height > 0 ? Int(frame.pointer.pointee.height) : height }
 
     static func isNetworkURL(_ url: String) -> Bool {
         guard let range = url.range(of: "://") else { return false }

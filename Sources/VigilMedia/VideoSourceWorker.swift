@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import VigilCore
 
 /// The decoding loop of one `video` source, run on its own thread: connects through the reconnect
@@ -20,6 +21,7 @@ final class VideoSourceWorker {
     private var pace: (wall: Double, media: Double)?
     private var dropped = 0
     private var corrupt = 0
+    private let metrics: SourceMetrics
 
     init(plan: VideoSourcePlan, monitor: InterruptMonitor, handoff: FrameHandoff<Message>) {
         self.plan = plan
@@ -27,6 +29,7 @@ final class VideoSourceWorker {
         self.handoff = handoff
         machine = ReconnectStateMachine(mode: plan.mode, policy: plan.policy)
         sampler = FrameSampler(fps: plan.fps)
+        metrics = SourceMetrics(sourceID: plan.sourceID)
     }
 
     func run() throws {
@@ -44,7 +47,7 @@ final class VideoSourceWorker {
                     lastError = error
                     action = machine.connectFailed(now: now())
                     if case .wait(let seconds) = action {
-                        plan.logger.warning("cannot connect; retrying in \(String(format: "%.1f", seconds)) s",
+                        plan.logger.info("cannot connect; retrying in \(String(format: "%.1f", seconds)) s",
                                             metadata: ["source.url": "\(plan.url)", "error": "\(error)"])
                     }
                     continue
@@ -67,7 +70,11 @@ final class VideoSourceWorker {
         var firstFrame = true
         let frameDuration = reader.frameRate.map { 1 / $0 } ?? 0.04
         indexOffset = nextIndex
-        defer { corrupt += reader.corruptPacketCount }
+        defer {
+            corrupt += reader.corruptPacketCount
+            metrics.corrupt.increment(by: reader.corruptPacketCount)
+            metrics.damaged.increment(by: reader.damagedFrameCount)
+        }
         while true {
             let decoded: VideoReader.DecodedFrame?
             do {
@@ -76,12 +83,12 @@ final class VideoSourceWorker {
                 if monitor.isStopped { return .finish }
                 lastError = error
                 let action = machine.streamFailed(now: now())
-                if case .wait = action { plan.logger.warning("stream lost: \(error)", metadata: ["source.url": "\(plan.url)"]) }
+                if case .wait = action { plan.logger.info("stream lost: \(error)", metadata: ["source.url": "\(plan.url)"]) }
                 return action
             }
             guard let decoded else {
                 if reader.wasStopped || monitor.isStopped { return .finish }
-                if plan.mode == .live { plan.logger.warning("stream ended; reconnecting", metadata: ["source.url": "\(plan.url)"]) }
+                if plan.mode == .live { plan.logger.info("stream ended; reconnecting", metadata: ["source.url": "\(plan.url)"]) }
                 return machine.streamEnded(now: now())
             }
             let wall = now()
@@ -93,7 +100,12 @@ final class VideoSourceWorker {
             }
             let time = clock.time(sessionTime: decoded.time)
             nextIndex = indexOffset + decoded.index + 1
-            if let gap, !send(.event(gapEvent(time: time, seconds: gap))) { return .finish }
+            metrics.decoded.increment()
+            if let gap {
+                metrics.reconnects.increment()
+                metrics.gapSeconds.record(gap)
+                if !send(.event(gapEvent(time: time, seconds: gap))) { return .finish }
+            }
             guard sampler.shouldKeep(time: time) else { continue }
             if plan.paced { waitUntil(mediaTime: time) }
             if monitor.isStopped { return .finish }
@@ -106,7 +118,7 @@ final class VideoSourceWorker {
             }
             let info = FrameInfo(sourceID: plan.sourceID, index: indexOffset + decoded.index, time: MediaTime(seconds: time),
                                  captureTime: plan.live ? Date() : nil,
-                                 sourceWidth: reader.width, sourceHeight: reader.height)
+                                 sourceWidth: reader.frameWidth, sourceHeight: reader.frameHeight)
             if !send(.frame(AnnotatedFrame(info: info, image: image))) { return .finish }
         }
     }
@@ -114,9 +126,12 @@ final class VideoSourceWorker {
     /// `false` when the consumer is gone.
     private func send(_ message: Message) -> Bool {
         switch handoff.push(message, shouldStop: { monitor.isStopped }) {
-        case .sent: return true
+        case .sent:
+            if case .frame = message { metrics.emitted.increment() }
+            return true
         case .dropped:
             dropped += 1
+            metrics.dropped.increment()
             return true
         case .closed: return false
         }
@@ -159,5 +174,27 @@ final class VideoSourceWorker {
         if dropped > 0 { metadata["frames.dropped"] = "\(dropped)" }
         if machine.reconnects > 0 { metadata["reconnects"] = "\(machine.reconnects)" }
         plan.logger.info("video source finished", metadata: metadata)
+    }
+}
+
+/// The counters a `video` source reports through swift-metrics, labelled by source id.
+struct SourceMetrics {
+    let decoded: Counter
+    let emitted: Counter
+    let dropped: Counter
+    let corrupt: Counter
+    let damaged: Counter
+    let reconnects: Counter
+    let gapSeconds: Recorder
+
+    init(sourceID: String) {
+        let dimensions = [("source", sourceID)]
+        decoded = Counter(label: "vigil_source_frames_decoded_total", dimensions: dimensions)
+        emitted = Counter(label: "vigil_source_frames_emitted_total", dimensions: dimensions)
+        dropped = Counter(label: "vigil_source_frames_dropped_total", dimensions: dimensions)
+        corrupt = Counter(label: "vigil_source_packets_corrupt_total", dimensions: dimensions)
+        damaged = Counter(label: "vigil_source_frames_damaged_total", dimensions: dimensions)
+        reconnects = Counter(label: "vigil_source_reconnects_total", dimensions: dimensions)
+        gapSeconds = Recorder(label: "vigil_source_gap_seconds", dimensions: dimensions)
     }
 }

@@ -163,4 +163,33 @@ struct NetworkInputTests {
         while let frame = try file.next() { fileTimes.append(frame.time) }
         #expect(times.count == 120 && times == fileTimes)
     }
+
+    @Test("a udp:// MPEG-TS stream is consumed in stream mode", .timeLimit(.minutes(1)))
+    func udpInput() async throws {
+        let port = try StreamServer.freePort()
+        let shutdown = ShutdownSignal()
+        let collector = Collector()
+        let spec = VideoSourceSpec(url: "udp://127.0.0.1:\(port)", readTimeout: 10)
+        let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
+        let task = Task { try await stage.run(input: .empty, output: collector.output) }
+        try await Task.sleep(for: .milliseconds(300))   // the source binds the port, then the camera starts sending
+        let sender = Process()
+        sender.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sender.arguments = ["ffmpeg", "-v", "error", "-nostdin", "-re", "-i", try Samples.path("vtest.avi"), "-t", "8",
+                            "-c:v", "mpeg4", "-g", "10", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"]
+        sender.standardInput = FileHandle.nullDevice
+        sender.standardOutput = FileHandle.nullDevice
+        sender.standardError = FileHandle.nullDevice
+        try sender.run()
+        defer { kill(sender.processIdentifier, SIGKILL); sender.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(20)
+        while collector.frames.count < 15 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        shutdown.request()
+        try await task.value
+        let frames = collector.frames
+        #expect(frames.count >= 15)
+        let times = frames.map(\.info.time.seconds)
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(frames.allSatisfy { $0.info.captureTime != nil && $0.info.sourceWidth == 768 })
+    }
 }
