@@ -61,9 +61,12 @@ public struct VideoSourcePlan: Sendable {
     /// Sleep to each frame's time (a looped file played as a live stream).
     public var paced: Bool
     var logger: Logger
+    /// Where the worker announces how many frames a file will yield (for the progress bar's ETA).
+    var progress: RunProgress
 
     public init(spec: VideoSourceSpec, context: StageContext) {
         sourceID = context.id
+        progress = context.progress
         url = spec.resolvedURL(context: context)
         let network = VideoReader.isNetworkURL(url)
         readerOptions = VideoReaderOptions(rtspTransport: spec.rtspTransport, readTimeout: spec.readTimeout,

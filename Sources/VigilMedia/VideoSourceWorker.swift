@@ -53,6 +53,9 @@ final class VideoSourceWorker {
                     continue
                 }
                 _ = machine.connectSucceeded(now: now())
+                if plan.mode == .once, let expected = expectedFrames(reader) {
+                    plan.progress.expectFrames(expected, source: plan.sourceID)
+                }
                 action = stream(reader)
             case .wait(let seconds):
                 sleep(seconds)
@@ -121,6 +124,17 @@ final class VideoSourceWorker {
                                  sourceWidth: reader.frameWidth, sourceHeight: reader.frameHeight)
             if !send(.frame(AnnotatedFrame(info: info, image: image))) { return .finish }
         }
+    }
+
+    /// Frames a file will yield after the time window and `fps` sampling, estimated from its header.
+    private func expectedFrames(_ reader: VideoReader) -> Int? {
+        guard let total = reader.declaredFrameCount ?? reader.duration.flatMap({ d in reader.frameRate.map { Int(d * $0) } }),
+              total > 0, let rate = reader.frameRate, rate > 0 else { return nil }
+        let length = Double(total) / rate
+        let start = min(max(0, plan.readerOptions.start ?? 0), length)
+        let end = min(max(start, plan.readerOptions.end ?? length), length)
+        let kept = (end - start) * min(rate, plan.fps ?? rate)
+        return max(1, Int(kept.rounded()))
     }
 
     /// `false` when the consumer is gone.
