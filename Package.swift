@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: C libraries
@@ -46,6 +47,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .target(
+            name: "VigilStore",
+            dependencies: [
+                "VigilCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Migrations")],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Runtime
         .target(
             name: "VigilPipeline",
@@ -59,11 +71,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Test support
+        .target(
+            name: "VigilTesting",
+            dependencies: ["VigilCore", "VigilStore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Composition root
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilMedia", "VigilPipeline",
+                "VigilCore", "VigilMedia", "VigilPipeline", "VigilStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,6 +94,15 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilCore", "VigilPipeline"], swiftSettings: strictSettings),
         .testTarget(name: "VigilMediaTests", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
-        .testTarget(name: "VigilIntegrationTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilIntegrationTests", dependencies: ["VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "vigil-ingest-bench",
+            dependencies: ["VigilCore", "VigilStore", "VigilTesting", .product(name: "Logging", package: "swift-log")],
+            path: "bench/ingest/Sources",
+            swiftSettings: strictSettings
+        ),
     ]
 )
