@@ -95,7 +95,11 @@ let package = Package(
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilCore", "VigilPipeline"], swiftSettings: strictSettings),
         .testTarget(name: "VigilMediaTests", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
         .testTarget(name: "VigilIntegrationTests", dependencies: ["VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
-        .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilStoreTests",
+            dependencies: ["VigilCore", "VigilStore", "VigilTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Benchmarks
         .executableTarget(

@@ -221,24 +221,32 @@ struct ServerUser: Sendable {
     }
 
     /// Runs a tool as this user, returning its exit status and combined output.
+    ///
+    /// Uses posix_spawn and waitpid rather than Foundation's `Process`, whose exit monitoring can hang
+    /// when the tool leaves a daemon behind (`pg_ctl start`).
     func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        if let name {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", name, "--", tool] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = arguments
+        let argv = (name.map { ["/usr/sbin/runuser", "-u", $0, "--", tool] } ?? [tool]) + arguments
+        let outputPath = FileManager.default.temporaryDirectory.path + "/vigil-pgtool-\(UUID().uuidString)"
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        guard spawned == 0 else {
+            throw VigilError(.io, "cannot run \(argv[0]): \(String(cString: strerror(spawned)))", subject: tool)
         }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // pg_ctl start leaves the server holding the pipe's write end: read only what pg_ctl itself wrote.
-        process.waitUntilExit()
-        pipe.fileHandleForWriting.closeFile()
-        let data = (try? pipe.fileHandleForReading.readToEnd()) ?? nil
-        return (process.terminationStatus, String(decoding: data ?? Data(), as: UTF8.self))
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw VigilError(.io, "waitpid failed: errno \(errno)", subject: tool) }
+        }
+        let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
+        return (exitCode, String(decoding: data, as: UTF8.self))
     }
 }

@@ -10,6 +10,8 @@ public struct Migration: Sendable {
     public var name: String
     public var sql: String
 
+    public init(version: Int, name: String, sql: String) { self.version = version; self.name = name; self.sql = sql }
+
     /// FNV-1a of the SQL text, recorded to notice a migration edited after it was applied.
     public var checksum: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
