@@ -31,6 +31,7 @@ final class CommitCoordinator<Payload: Sendable>: Sendable {
     var committedSeq: Int { state.withLock { $0.machine.committedSeq } }
     var committedRows: Int { state.withLock { $0.machine.committedRows } }
     var bufferedRows: Int { state.withLock { $0.machine.bufferedRows } }
+    var hasFailed: Bool { state.withLock { $0.failure != nil } }
     var retryFor: Double { state.withLock { $0.machine.configuration.retryFor } }
 
     // MARK: Consumer side

@@ -61,6 +61,8 @@ final class PostgresSink: Stage {
             var skipped = 0
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await committer.run() }
+                var upstreamError: (any Error)?
+                do {
                 for try await message in input {
                     let key = StreamKey(source: message.sourceID, stream: message.port.rawValue)
                     let time = message.time.seconds
@@ -74,8 +76,13 @@ final class PostgresSink: Stage {
                         builder.append(message, camera: camera, to: &batch)
                     }
                 }
+                } catch where !(error is CancellationError) && !coordinator.hasFailed {
+                    // Upstream failed: what arrived before is valid, commit it (a --resume continues from there).
+                    upstreamError = error
+                }
                 coordinator.finishInput()
                 try await group.waitForAll()
+                if let upstreamError { throw upstreamError }
             }
             try await runs.finish(runID: handle.id, status: "completed", error: nil)
             logger.info("run written", metadata: ["run.id": "\(handle.id)", "rows": "\(coordinator.committedRows)",
