@@ -104,7 +104,11 @@ let package = Package(
         // MARK: Benchmarks
         .executableTarget(
             name: "vigil-ingest-bench",
-            dependencies: ["VigilCore", "VigilStore", "VigilTesting", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "VigilCore", "VigilStore", "VigilTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "bench/ingest/Sources",
             swiftSettings: strictSettings
         ),
