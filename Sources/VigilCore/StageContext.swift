@@ -45,7 +45,7 @@ public struct StageContext: Sendable {
     /// Name of the pipeline (file name without extension).
     public var pipelineName: String
     /// Run-wide facts for result sinks (`--resume`/`--replace`, pipeline hash, inputs).
-    public var runOptions = RunOptions()
+    public var runPolicy = RunPolicy()
 
     public init(id: String, logger: Logger, mode: RunMode, shutdown: ShutdownSignal,
                 frameRequirement: FrameRequirement?, window: TimeWindow = .all, inputOverride: String? = nil,

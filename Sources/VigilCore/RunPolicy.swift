@@ -26,7 +26,7 @@ public enum RerunPolicy: String, Sendable, CaseIterable {
 
 /// Facts about the whole run that sinks recording results need: how to treat earlier runs, which
 /// pipeline (by content) ran, over which inputs. Set by `vigil run` on every stage's ``StageContext``.
-public struct RunOptions: Sendable, Hashable {
+public struct RunPolicy: Sendable, Hashable {
     /// `--resume` / `--replace`; `nil` for the mode's default (``RerunPolicy/default(for:)``).
     public var rerun: RerunPolicy?
     /// Hash of the pipeline file's content (hex), to refuse resuming a run of an edited pipeline.
