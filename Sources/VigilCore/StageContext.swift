@@ -29,6 +29,8 @@ public struct TimeWindow: Hashable, Sendable {
 /// What a stage is given when it is built.
 public struct StageContext: Sendable {
     public var id: String
+    /// Run-wide facts for result sinks (`--resume`/`--replace`, pipeline hash, inputs).
+    public var runPolicy = RunPolicy()
     public var logger: Logger
     public var mode: RunMode
     public var shutdown: ShutdownSignal
@@ -44,8 +46,6 @@ public struct StageContext: Sendable {
     public var baseDirectory: String
     /// Name of the pipeline (file name without extension).
     public var pipelineName: String
-    /// Run-wide facts for result sinks (`--resume`/`--replace`, pipeline hash, inputs).
-    public var runPolicy = RunPolicy()
 
     public init(id: String, logger: Logger, mode: RunMode, shutdown: ShutdownSignal,
                 frameRequirement: FrameRequirement?, window: TimeWindow = .all, inputOverride: String? = nil,

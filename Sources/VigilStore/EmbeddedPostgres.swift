@@ -80,7 +80,7 @@ public struct EmbeddedPostgres: Sendable {
         if let port = runningPort() { return url(port: port) }
         let port = try storedPortIfFree() ?? Self.freePort()
         try String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
-        let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1"
         let result = try owner.run(bin + "/pg_ctl", ["start", "-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options])
         guard result.status == 0 else {
             let tail = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""

@@ -18,7 +18,7 @@ final class PostgresSink: Stage {
 
     /// The run this sink writes, derived from the context.
     var runRequest: RunRequest {
-        let options = context.runOptions
+        let options = context.runPolicy
         let sources = options.inputs.isEmpty ? context.upstreamSources : Array(options.inputs.keys)
         return RunRequest(pipelineName: context.pipelineName, pipelineHash: options.pipelineHash, sink: context.id,
                           mode: context.mode, inputs: options.inputs, sources: sources.sorted(),
@@ -101,7 +101,7 @@ final class PostgresSink: Stage {
     }
 
     private func registerCamera(_ source: String, runs: RunStore, into cameras: inout [String: Int]) async throws -> Int? {
-        let ids = try await runs.cameraIDs(for: [source: context.runOptions.inputs[source]])
+        let ids = try await runs.cameraIDs(for: [source: context.runPolicy.inputs[source]])
         cameras.merge(ids) { _, new in new }
         return ids[source]
     }

@@ -10,7 +10,7 @@ func sinkContext(id: String = "db", pipeline: String = "test-pipeline", mode: Ru
                  sources: [String] = ["cam1"], rerun: RerunPolicy? = nil) -> StageContext {
     var context = StageContext(id: id, logger: TestPostgres.logger, mode: mode, shutdown: ShutdownSignal(),
                                frameRequirement: nil, upstreamSources: sources, pipelineName: pipeline)
-    context.runOptions = RunOptions(rerun: rerun, pipelineHash: "hash-1",
+    context.runPolicy = RunPolicy(rerun: rerun, pipelineHash: "hash-1",
                                     inputs: Dictionary(uniqueKeysWithValues: sources.map { ($0, "file:///videos/\($0).mp4") }))
     return context
 }

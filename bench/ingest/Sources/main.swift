@@ -74,7 +74,7 @@ func bench(_ url: DatabaseURL) async throws {
         }
         var context = StageContext(id: "db", logger: logger, mode: .batch, shutdown: ShutdownSignal(), frameRequirement: nil,
                                    upstreamSources: ["cam1"], pipelineName: "ingest-bench")
-        context.runOptions = RunOptions(rerun: .replace, pipelineHash: "bench", inputs: ["cam1": "bench"])
+        context.runPolicy = RunPolicy(rerun: .replace, pipelineHash: "bench", inputs: ["cam1": "bench"])
         let spec = PostgresSinkSpec(url: url.uri, batchRows: 5000, batchAge: 0.5, timeOrigin: origin)
         let stage = try await spec.makeStage(context: context)
         let clock = ContinuousClock()
