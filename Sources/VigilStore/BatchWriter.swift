@@ -1,4 +1,4 @@
-public import VigilCore
+import VigilCore
 import Logging
 import NIOCore
 import PostgresNIO

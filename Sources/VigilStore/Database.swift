@@ -1,4 +1,4 @@
-public import VigilCore
+import VigilCore
 public import Logging
 public import PostgresNIO
 import NIOSSL
@@ -88,7 +88,10 @@ public final class Database: Sendable {
 
     /// Runs one statement and discards its rows.
     public func execute(_ query: PostgresQuery, doing: String) async throws {
-        try await withConnection(doing: doing) { try await $0.query(query, logger: self.logger) }
+        _ = try await withConnection(doing: doing) { connection -> Bool in
+            try await connection.query(query, logger: self.logger)
+            return true
+        }
     }
 
     /// Opens a single connection outside the pool, runs `SELECT 1` and closes it: a fast check that the

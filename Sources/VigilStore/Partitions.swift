@@ -1,4 +1,4 @@
-public import VigilCore
+import VigilCore
 public import struct Foundation.Date
 import Logging
 import PostgresNIO

@@ -117,7 +117,7 @@ struct Committer: Sendable {
     func run() async throws {
         do {
             try await loop()
-        } catch let error as any Error & Sendable {
+        } catch {
             coordinator.fail(error)
             throw error
         }

@@ -1,7 +1,6 @@
 public import VigilCore
 public import Logging
-public import struct Foundation.Date
-import Foundation
+public import Foundation
 
 /// `type: postgres` — writes tracks, detections (optional), events and aggregate rows to PostgreSQL in
 /// batches, each committed exactly once together with its checkpoint.

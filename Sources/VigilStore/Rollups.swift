@@ -1,5 +1,4 @@
-public import struct Foundation.Date
-import Foundation
+public import Foundation
 import Logging
 import PostgresNIO
 

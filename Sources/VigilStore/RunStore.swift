@@ -170,3 +170,22 @@ public struct RunStore: Sendable {
         }
     }
 }
+
+extension RunStore {
+    /// One line per recent run, newest first, for `vigil db status`.
+    public func summary(limit: Int) async throws -> [String] {
+        try await database.withConnection(doing: "listing runs") { connection in
+            let rows = try await connection.query("""
+                SELECT id, pipeline_name, sink, status, frames, rows_written, started_at::text, coalesce(error, '')
+                FROM runs ORDER BY id DESC LIMIT \(limit)
+                """, logger: self.database.logger)
+            var out: [String] = []
+            for try await (id, name, sink, status, frames, written, started, error) in
+                rows.decode((Int, String, String, String, Int, Int, String, String).self) {
+                out.append("run \(id) \(name)/\(sink) \(status): \(frames) frames, \(written) rows, started \(started)"
+                           + (error.isEmpty ? "" : " — \(error)"))
+            }
+            return out
+        }
+    }
+}

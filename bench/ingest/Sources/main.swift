@@ -63,7 +63,7 @@ func psqlCopy(_ url: DatabaseURL, file: String) throws -> Double {
 }
 
 func bench(_ url: DatabaseURL) async throws {
-    try await withDatabase(url, logger: logger) { db in try await Migrator(database: db).migrate() }
+    _ = try await withDatabase(url, logger: logger) { db in try await Migrator(database: db).migrate() }
     var sinkRates: [Double] = [], psqlRates: [Double] = []
     let csv = FileManager.default.temporaryDirectory.path + "/vigil-ingest-\(getpid()).csv"
     defer { try? FileManager.default.removeItem(atPath: csv) }
