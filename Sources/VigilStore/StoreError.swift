@@ -16,6 +16,8 @@ public enum StoreError {
     public static func isTransient(_ error: any Error) -> Bool {
         if let vigil = error as? VigilError { return (vigil.cause as? PlainCause)?.transient ?? false }
         if error is IOError || error is ChannelError || error is NIOConnectionError { return true }
+        // postgres-nio's pool gives up on a server that stays down (circuit breaker) with its own error type.
+        if String(describing: type(of: error)) == "ConnectionPoolError" { return true }
         guard let psql = error as? PSQLError else { return false }
         switch psql.code {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:

@@ -71,9 +71,9 @@ import VigilStore
         // Still down: the verification fails too, and the backoff doubles.
         #expect(m.commitFailed(seq: first.seq, transient: true, now: 0.1) == .retry(after: 0.2))
         guard case .sleep = m.nextAction(now: 0.2) else { Issue.record("expected backoff"); return }
-        guard case .verify = m.nextAction(now: 0.3) else { Issue.record("expected verify"); return }
+        guard case .verify = m.nextAction(now: 0.31) else { Issue.record("expected verify"); return }
         m.verified(seq: 1, lastCommittedBatch: 0)   // not committed
-        guard case .commit(let again) = m.nextAction(now: 0.3) else { Issue.record("expected the same batch again"); return }
+        guard case .commit(let again) = m.nextAction(now: 0.31) else { Issue.record("expected the same batch again"); return }
         #expect(again.seq == 1 && again.payload == [1, 2, 3])
         m.commitSucceeded(seq: 1)
         #expect(m.committedRows == 3)
