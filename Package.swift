@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: C libraries
@@ -54,6 +55,16 @@ let package = Package(
         ),
 
         .target(
+            name: "VigilStore",
+            dependencies: [
+                "VigilCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Migrations")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "VigilExport",
             dependencies: ["VigilCore"],
             swiftSettings: strictSettings
@@ -81,7 +92,7 @@ let package = Package(
         // MARK: Test support
         .target(
             name: "VigilTesting",
-            dependencies: ["VigilCore", "VigilPipeline"],
+            dependencies: ["VigilCore", "VigilPipeline", "VigilStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -89,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking",
+                "VigilCore", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking", "VigilStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,6 +133,23 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking"], swiftSettings: strictSettings),
-        .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilStoreTests",
+            dependencies: ["VigilCore", "VigilStore", "VigilTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "vigil-ingest-bench",
+            dependencies: [
+                "VigilCore", "VigilStore", "VigilTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "bench/ingest/Sources",
+            swiftSettings: strictSettings
+        ),
     ]
 )

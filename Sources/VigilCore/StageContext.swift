@@ -29,6 +29,8 @@ public struct TimeWindow: Hashable, Sendable {
 /// What a stage is given when it is built.
 public struct StageContext: Sendable {
     public var id: String
+    /// Run-wide facts for result sinks (`--resume`/`--replace`, pipeline hash, inputs).
+    public var runPolicy = RunPolicy()
     public var logger: Logger
     public var mode: RunMode
     public var shutdown: ShutdownSignal

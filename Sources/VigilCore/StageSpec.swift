@@ -35,6 +35,10 @@ public protocol StageSpec: Sendable {
     /// Pixels this component needs on the frames it receives; `nil` when it reads no pixels.
     var frameRequirement: FrameRequirement? { get }
 
+    /// What a source reads (a path or URL), recorded with the run's results to recognise "the same
+    /// inputs" on a rerun; `nil` for components that read no outside input.
+    var sourceURL: String? { get }
+
     /// Checks that need the outside world (model files, database reachability), done for every
     /// component before any source starts. Throws a ``VigilError`` saying what to fix.
     func preflight(context: StageContext) async throws
@@ -45,5 +49,6 @@ public protocol StageSpec: Sendable {
 
 extension StageSpec {
     public var frameRequirement: FrameRequirement? { nil }
+    public var sourceURL: String? { nil }
     public func preflight(context: StageContext) async throws {}
 }

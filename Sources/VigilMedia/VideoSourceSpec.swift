@@ -37,6 +37,7 @@ public struct VideoSourceSpec: StageSpec {
     public var height: Int?
 
     public var inputPorts: Set<PortType> { [] }
+    public var sourceURL: String? { url }
     /// Frames, plus `stream_gap` events (as `.event` messages) when a live stream reconnects.
     public var outputPort: PortType? { .frames }
 

@@ -13,11 +13,14 @@ public struct RunOptions: Sendable {
     /// Messages each edge may hold; a full edge slows its producer.
     public var channelCapacity: Int
     public var logger: Logger
+    /// `--resume` / `--replace`: what result sinks do with an earlier run of the same pipeline and
+    /// inputs; `nil` for the mode's default.
+    public var rerun: RerunPolicy?
 
     public init(mode: RunMode = .batch, window: TimeWindow = .all, inputOverrides: [String: String] = [:],
-                channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil")) {
+                channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil"), rerun: RerunPolicy? = nil) {
         self.mode = mode; self.window = window; self.inputOverrides = inputOverrides
-        self.channelCapacity = channelCapacity; self.logger = logger
+        self.channelCapacity = channelCapacity; self.logger = logger; self.rerun = rerun
     }
 }
 
@@ -71,15 +74,28 @@ public final class PipelineRunner: Sendable {
         return wiring
     }
 
+    /// The run-wide facts result sinks record: rerun policy, pipeline version, inputs (with overrides).
+    var runPolicy: RunPolicy {
+        var inputs: [String: String] = [:]
+        for source in spec.sources {
+            inputs[source.id] = options.inputOverrides[source.id] ?? source.spec.sourceURL ?? source.id
+        }
+        if let start = options.window.start { inputs["@from"] = "\(start)" }
+        if let end = options.window.end { inputs["@to"] = "\(end)" }
+        return RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs)
+    }
+
     func context(for component: PipelineSpec.Component) -> StageContext {
         var logger = options.logger
         logger[metadataKey: "stage.id"] = "\(component.id)"
-        return StageContext(
+        var context = StageContext(
             id: component.id, logger: logger, mode: options.mode, shutdown: shutdown,
             frameRequirement: component.role == .source ? spec.graph.frameRequirement(forSource: component.id) : nil,
             window: options.window, inputOverride: options.inputOverrides[component.id],
             upstreamSources: spec.graph.upstreamSources(of: component.id),
             baseDirectory: ".", pipelineName: spec.name, progress: progress)
+        context.runPolicy = runPolicy
+        return context
     }
 
     /// Checks every component against the outside world; throws all failures at once.

@@ -48,6 +48,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
+    @Flag(help: "Continue an earlier interrupted run of the same pipeline and inputs after its last committed checkpoint.")
+    var resume = false
+
+    @Flag(help: "Delete an earlier run's results for the same pipeline and inputs, then write afresh (the batch default).")
+    var replace = false
+
     @Flag(help: "No progress bar and no summary.")
     var quiet = false
 
@@ -60,6 +66,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let to, ConfigValueParser.duration(to) == nil {
             throw ArgumentParser.ValidationError("--to: '\(to)' is not a time such as 30s, 1m30s or 00:01:30")
+        }
+        do {
+            _ = try RerunPolicy.fromFlags(resume: resume, replace: replace)
+        } catch let error as VigilError {
+            throw ArgumentParser.ValidationError(error.message)
         }
         if channelCapacity < 1 { throw ArgumentParser.ValidationError("--channel-capacity must be at least 1") }
     }
@@ -90,7 +101,8 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let options = RunOptions(mode: mode, window: window, inputOverrides: overrides,
-                                 channelCapacity: channelCapacity, logger: logger)
+                                 channelCapacity: channelCapacity, logger: logger,
+                                 rerun: try RerunPolicy.fromFlags(resume: resume, replace: replace))
         let runner = PipelineRunner(spec: spec, options: options)
         let outcome = RunOutcome()
         let pipeline = PipelineService(runner: runner) { outcome.summary = $0 }

@@ -2,6 +2,7 @@ import VigilCore
 import VigilExport
 import VigilMedia
 import VigilPipeline
+import VigilStore
 import VigilTracking
 import VigilVision
 
@@ -17,6 +18,7 @@ enum StageKinds {
         ReidentifySpec.self,
         // sinks
         JSONLinesSinkSpec.self,
+        PostgresSinkSpec.self,
     ]
 
     static var registry: StageRegistry { StageRegistry(all) }

@@ -16,6 +16,6 @@ struct Vigil: AsyncParsableCommand {
           vigil probe samples/vtest.avi
         """,
         subcommands: [ValidateCommand.self, GraphCommand.self, RunCommand.self, ProbeCommand.self, ModelsCommand.self,
-                      TrackCommand.self]
+                      TrackCommand.self, DbCommand.self]
     )
 }

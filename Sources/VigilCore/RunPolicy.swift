@@ -1,0 +1,40 @@
+/// What to do with the results of an earlier run of the same pipeline over the same inputs.
+public enum RerunPolicy: String, Sendable, CaseIterable {
+    /// Delete the earlier run's rows, then write afresh (the batch default: re-running never duplicates).
+    case replace
+    /// Continue the earlier run after its last committed checkpoint, skipping what it already wrote.
+    case resume
+    /// Keep earlier runs and add a new one (the stream default: live data never repeats).
+    case append
+
+    /// The policy chosen by `vigil run`'s flags; `nil` when neither is given (each sink then applies
+    /// the default of the run mode). Both flags together are an error.
+    public static func fromFlags(resume: Bool, replace: Bool) throws -> RerunPolicy? {
+        switch (resume, replace) {
+        case (true, true):
+            throw VigilError(.invalidArgument, "--resume and --replace exclude each other: --resume continues the "
+                + "previous run after its checkpoint, --replace deletes its rows and starts again")
+        case (true, false): return .resume
+        case (false, true): return .replace
+        case (false, false): return nil
+        }
+    }
+
+    /// The policy used when none was chosen.
+    public static func `default`(for mode: RunMode) -> RerunPolicy { mode == .batch ? .replace : .append }
+}
+
+/// Facts about the whole run that sinks recording results need: how to treat earlier runs, which
+/// pipeline (by content) ran, over which inputs. Set by `vigil run` on every stage's ``StageContext``.
+public struct RunPolicy: Sendable, Hashable {
+    /// `--resume` / `--replace`; `nil` for the mode's default (``RerunPolicy/default(for:)``).
+    public var rerun: RerunPolicy?
+    /// Hash of the pipeline file's content (hex), to refuse resuming a run of an edited pipeline.
+    public var pipelineHash: String
+    /// Source id -> input URL or path, after `--input` overrides: identifies "the same inputs".
+    public var inputs: [String: String]
+
+    public init(rerun: RerunPolicy? = nil, pipelineHash: String = "", inputs: [String: String] = [:]) {
+        self.rerun = rerun; self.pipelineHash = pipelineHash; self.inputs = inputs
+    }
+}

@@ -1,0 +1,126 @@
+import VigilCore
+public import Logging
+public import PostgresNIO
+import NIOSSL
+
+/// A connection pool to one database: postgres-nio's `PostgresClient`, which must be running (see
+/// ``withDatabase(_:logger:maxConnections:_:)``, or run ``run()`` as a service) while it is used.
+public final class Database: Sendable {
+    public let url: DatabaseURL
+    public let logger: Logger
+    let client: PostgresClient
+
+    public init(url: DatabaseURL, logger: Logger, maxConnections: Int = 4) {
+        self.url = url
+        self.logger = logger
+        var config = Self.clientConfiguration(url)
+        config.options.maximumConnections = maxConnections
+        config.options.connectTimeout = .seconds(5)
+        self.client = PostgresClient(configuration: config, backgroundLogger: logger)
+    }
+
+    /// Runs the pool until the calling task is cancelled.
+    public func run() async { await client.run() }
+
+    static func clientConfiguration(_ url: DatabaseURL) -> PostgresClient.Configuration {
+        if url.isUnixSocket {
+            return .init(unixSocketPath: url.socketPath, username: url.user, password: url.password, database: url.database)
+        }
+        return .init(host: url.host, port: url.port, username: url.user, password: url.password,
+                     database: url.database, tls: clientTLS(url.tls))
+    }
+
+    static func connectionConfiguration(_ url: DatabaseURL) -> PostgresConnection.Configuration {
+        var config: PostgresConnection.Configuration
+        if url.isUnixSocket {
+            config = .init(unixSocketPath: url.socketPath, username: url.user, password: url.password, database: url.database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            switch url.tls {
+            case .disable: tls = .disable
+            case .allow, .prefer: tls = (try? NIOSSLContext(configuration: noVerify())).map { .prefer($0) } ?? .disable
+            case .require: tls = (try? NIOSSLContext(configuration: noVerify())).map { .require($0) } ?? .disable
+            case .verifyCA, .verifyFull:
+                tls = (try? NIOSSLContext(configuration: .makeClientConfiguration())).map { .require($0) } ?? .disable
+            }
+            config = .init(host: url.host, port: url.port, username: url.user, password: url.password,
+                           database: url.database, tls: tls)
+        }
+        config.options.connectTimeout = .seconds(5)
+        return config
+    }
+
+    private static func noVerify() -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none   // libpq's sslmode=prefer/require do not verify either
+        return tls
+    }
+
+    private static func clientTLS(_ mode: DatabaseURL.TLSMode) -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .allow, .prefer: .prefer(noVerify())
+        case .require: .require(noVerify())
+        case .verifyCA, .verifyFull: .require(.makeClientConfiguration())
+        }
+    }
+
+    /// Leases a connection. Fails with a clear ``VigilError`` when none can be had within `timeout`.
+    public func withConnection<R: Sendable>(timeout: Duration = .seconds(15), doing: String,
+                                            _ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw StoreError.wrap(error, doing: doing, url: url)
+        }
+    }
+
+    /// Runs `body` in one transaction, committed when it returns, rolled back when it throws.
+    public func withTransaction<R: Sendable>(doing: String, _ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        do {
+            return try await client.withConnection { connection in
+                try await connection.withTransaction(logger: logger) { try await body($0) }
+            }
+        } catch {
+            throw StoreError.wrap(error, doing: doing, url: url)
+        }
+    }
+
+    /// Runs one statement and discards its rows.
+    public func execute(_ query: PostgresQuery, doing: String) async throws {
+        _ = try await withConnection(doing: doing) { connection -> Bool in
+            try await connection.query(query, logger: self.logger)
+            return true
+        }
+    }
+
+    /// Opens a single connection outside the pool, runs `SELECT 1` and closes it: a fast check that the
+    /// server is reachable and accepts the credentials, failing with a clear message otherwise.
+    public static func check(_ url: DatabaseURL, logger: Logger) async throws {
+        do {
+            let connection = try await PostgresConnection.connect(configuration: connectionConfiguration(url), id: 0, logger: logger)
+            do {
+                try await connection.query("SELECT 1", logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        } catch {
+            throw StoreError.wrap(error, doing: "connecting", url: url)
+        }
+    }
+}
+
+/// Runs `body` with a running ``Database`` pool for `url`, checking first that the server is reachable
+/// and accepts the credentials (a clear error instead of a pool waiting for a server that never comes).
+public func withDatabase<R: Sendable>(_ url: DatabaseURL, logger: Logger, maxConnections: Int = 4,
+                                      _ body: (Database) async throws -> R) async throws -> R {
+    try await Database.check(url, logger: logger)
+    let database = Database(url: url, logger: logger, maxConnections: maxConnections)
+    return try await withThrowingTaskGroup(of: Void.self, returning: R.self) { group in
+        group.addTask { await database.run() }
+        defer { group.cancelAll() }
+        return try await body(database)
+    }
+}

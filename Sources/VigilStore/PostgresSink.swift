@@ -1,0 +1,170 @@
+import VigilCore
+import Logging
+import Foundation
+
+/// The running `postgres` sink: a consumer (this task) encodes messages into the open batch, a
+/// committer child task writes sealed batches; ``CommitStateMachine`` decides what happens when.
+final class PostgresSink: Stage {
+    let spec: PostgresSinkSpec
+    let context: StageContext
+    var logger: Logger
+
+    init(spec: PostgresSinkSpec, context: StageContext) {
+        self.spec = spec
+        self.context = context
+        self.logger = context.logger
+        self.logger[metadataKey: "stage.id"] = "\(context.id)"
+    }
+
+    /// The run this sink writes, derived from the context.
+    var runRequest: RunRequest {
+        let options = context.runPolicy
+        let sources = options.inputs.isEmpty ? context.upstreamSources : Array(options.inputs.keys)
+        return RunRequest(pipelineName: context.pipelineName, pipelineHash: options.pipelineHash, sink: context.id,
+                          mode: context.mode, inputs: options.inputs, sources: sources.sorted(),
+                          policy: options.rerun ?? .default(for: context.mode), timeOrigin: spec.timeOrigin ?? Date())
+    }
+
+    func run(input: StageInput, output: StageOutput) async throws {
+        let url = try await StoreLocation.resolve(spec.url, logger: logger)
+        try await withDatabase(url, logger: logger, maxConnections: 2) { db in
+            try await write(input: input, database: db)
+        }
+    }
+
+    private func write(input: StageInput, database: Database) async throws {
+        let migrator = Migrator(database: database)
+        if spec.migrate { try await migrator.migrate() } else { try await migrator.requireCurrent() }
+        let partitions = PartitionManager(database: database)
+        try await partitions.createAhead(daysAhead: spec.partitionsAhead)
+        if let retention = spec.retention {
+            let dropped = try await partitions.dropOlder(than: Date().addingTimeInterval(-retention))
+            if !dropped.isEmpty { logger.info("retention dropped partitions", metadata: ["partitions.count": "\(dropped.count)"]) }
+        }
+        let runs = RunStore(database: database)
+        let request = runRequest
+        let handle = try await runs.begin(request)
+        logger.info("writing run", metadata: ["run.id": "\(handle.id)", "run.policy": "\(request.policy)",
+                                              "run.resumed": "\(handle.resumed)", "runs.replaced": "\(handle.replacedRuns)"])
+        do {
+            let sourceURLs = Dictionary(uniqueKeysWithValues: request.sources.map { ($0, request.inputs[$0]) })
+            var cameras = try await runs.cameraIDs(for: sourceURLs)
+            var builder = RowBuilder(runID: handle.id, origin: handle.timeOrigin, writeDetections: spec.detections, cameras: cameras)
+            if handle.resumed { builder.seedLastPoints(try await runs.lastTrackPoints(runID: handle.id)) }
+            var filter = ResumeFilter(checkpoints: handle.checkpoints)
+            let configuration = CommitStateMachine<SinkBatch>.Configuration(
+                batchRows: spec.batchRows, batchAge: spec.batchAge, maxBufferedRows: spec.maxBufferedRows, retryFor: spec.retryFor)
+            let coordinator = CommitCoordinator(machine: CommitStateMachine(
+                configuration: configuration, lastCommittedSeq: handle.lastBatch, positions: handle.checkpoints) { SinkBatch() })
+            let writer = BatchWriter(database: database, partitions: partitions, runID: handle.id)
+            let committer = Committer(coordinator: coordinator, writer: writer, runs: runs, logger: logger)
+            var skipped = 0
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await committer.run() }
+                var upstreamError: (any Error)?
+                do {
+                for try await message in input {
+                    let key = StreamKey(source: message.sourceID, stream: message.port.rawValue)
+                    let time = message.time.seconds
+                    if !filter.isEmpty, filter.alreadyCommitted(key, time: time) { skipped += 1; continue }
+                    var camera = cameras[message.sourceID]
+                    if camera == nil { camera = try await registerCamera(message.sourceID, runs: runs, into: &cameras) }
+                    guard let camera else { continue }
+                    builder.cameras = cameras
+                    let rows = builder.rowCount(message)
+                    try await coordinator.append(key, time: time, rows: rows) { batch in
+                        builder.append(message, camera: camera, to: &batch)
+                    }
+                }
+                } catch where !(error is CancellationError) && !coordinator.hasFailed {
+                    // Upstream failed: what arrived before is valid, commit it (a --resume continues from there).
+                    upstreamError = error
+                }
+                coordinator.finishInput()
+                try await group.waitForAll()
+                if let upstreamError { throw upstreamError }
+            }
+            try await runs.finish(runID: handle.id, status: "completed", error: nil)
+            logger.info("run written", metadata: ["run.id": "\(handle.id)", "rows": "\(coordinator.committedRows)",
+                                                  "batches": "\(coordinator.committedSeq - handle.lastBatch)",
+                                                  "messages.skipped": "\(skipped)"])
+        } catch {
+            let status = error is CancellationError ? "interrupted" : "failed"
+            try? await runs.finish(runID: handle.id, status: status, error: String(describing: error))
+            throw error
+        }
+        do {
+            try await Rollups(database: database).refresh()
+        } catch {
+            logger.warning("rollup refresh failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func registerCamera(_ source: String, runs: RunStore, into cameras: inout [String: Int]) async throws -> Int? {
+        let ids = try await runs.cameraIDs(for: [source: context.runPolicy.inputs[source]])
+        cameras.merge(ids) { _, new in new }
+        return ids[source]
+    }
+}
+
+/// The committer task: performs the state machine's actions until everything is committed.
+struct Committer: Sendable {
+    let coordinator: CommitCoordinator<SinkBatch>
+    let writer: BatchWriter
+    let runs: RunStore
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await loop()
+        } catch {
+            coordinator.fail(error)
+            throw error
+        }
+    }
+
+    private func loop() async throws {
+        while true {
+            try Task.checkCancellation()
+            switch coordinator.nextAction() {
+            case .commit(let batch):
+                do {
+                    try await writer.commit(batch)
+                    coordinator.commitSucceeded(seq: batch.seq)
+                } catch {
+                    try await failed(batch.seq, error)
+                }
+            case .verify(let seq):
+                do {
+                    let last = try await runs.lastBatch(runID: writer.runID)
+                    logger.info("database reachable again", metadata: ["batch.seq": "\(seq)", "batch.committed": "\(last >= seq)"])
+                    coordinator.verified(seq: seq, lastCommittedBatch: last)
+                } catch {
+                    try await failed(seq, error)
+                }
+            case .sleep(let until):
+                await coordinator.waitForWake(timeout: until - coordinator.now)
+            case .waitForData:
+                await coordinator.waitForWake(timeout: nil)
+            case .finished:
+                return
+            case .giveUp(let rows):
+                throw VigilError(.database, "gave up after retrying for \(Int(coordinator.retryFor))s: the database stayed "
+                    + "unreachable; \(rows) rows were not written (re-run with --resume to continue after the last "
+                    + "committed batch)", subject: writer.database.url.description)
+            }
+        }
+    }
+
+    private func failed(_ seq: Int, _ error: any Error) async throws {
+        let transient = StoreError.isTransient(error)
+        switch coordinator.commitFailed(seq: seq, transient: transient) {
+        case .fail:
+            throw StoreError.wrap(error, doing: "committing batch \(seq)", url: writer.database.url)
+        case .retry(let delay):
+            logger.warning("database unavailable, will retry", metadata: [
+                "batch.seq": "\(seq)", "retry.after_seconds": "\(delay)", "rows.buffered": "\(coordinator.bufferedRows)",
+                "error": "\(StoreError.wrap(error, doing: "committing", url: writer.database.url).message)"])
+        }
+    }
+}

@@ -1,0 +1,191 @@
+public import VigilCore
+public import struct Foundation.Date
+import Logging
+import PostgresNIO
+
+/// What identifies a run and how to treat earlier runs of the same pipeline over the same inputs.
+public struct RunRequest: Sendable {
+    public var pipelineName: String
+    public var pipelineHash: String
+    /// Id of the sink stage writing the run.
+    public var sink: String
+    public var mode: RunMode
+    /// Source id -> input URL or path.
+    public var inputs: [String: String]
+    public var sources: [String]
+    public var policy: RerunPolicy
+    /// Wall-clock time of media time 0 for new runs (a resumed run keeps its own).
+    public var timeOrigin: Date
+
+    public init(pipelineName: String, pipelineHash: String = "", sink: String, mode: RunMode, inputs: [String: String] = [:],
+                sources: [String], policy: RerunPolicy, timeOrigin: Date) {
+        self.pipelineName = pipelineName; self.pipelineHash = pipelineHash; self.sink = sink; self.mode = mode
+        self.inputs = inputs; self.sources = sources; self.policy = policy; self.timeOrigin = timeOrigin
+    }
+
+    /// Stable text naming the inputs: the sorted `id=url` pairs, or the source ids when URLs are unknown.
+    public var inputsKey: String {
+        if inputs.isEmpty { return sources.sorted().joined(separator: "\n") }
+        return inputs.keys.sorted().map { "\($0)=\(inputs[$0]!)" }.joined(separator: "\n")
+    }
+}
+
+/// A run being written.
+public struct RunHandle: Sendable {
+    public var id: Int
+    public var timeOrigin: Date
+    /// `last_batch` of the run (0 when new).
+    public var lastBatch: Int
+    /// Committed positions of a resumed run (empty when new).
+    public var checkpoints: [StreamKey: StreamPosition]
+    /// Runs whose rows were deleted (`replace`).
+    public var replacedRuns: [Int]
+    public var resumed: Bool
+}
+
+/// Rows of `runs` and `checkpoints`, and the replace/resume rules.
+public struct RunStore: Sendable {
+    public let database: Database
+    public init(database: Database) { self.database = database }
+
+    /// Starts (or, with `.resume`, reopens) the run described by `request`.
+    public func begin(_ request: RunRequest) async throws -> RunHandle {
+        let logger = database.logger
+        return try await database.withTransaction(doing: "starting the run") { connection in
+            // Serialize runs of the same pipeline and inputs so two replacements cannot interleave.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(request.pipelineName + "\n" + request.sink + "\n" + request.inputsKey)))",
+                                       logger: logger)
+            let previous = try await connection.query("""
+                SELECT id, pipeline_hash, status, last_batch, extract(epoch FROM time_origin)::float8
+                FROM runs WHERE pipeline_name = \(request.pipelineName) AND sink = \(request.sink)
+                  AND inputs_key = \(request.inputsKey) AND tenant_id = 1
+                ORDER BY id DESC
+                """, logger: logger)
+            var earlier: [(id: Int, hash: String, status: String, lastBatch: Int, origin: Double)] = []
+            for try await row in previous.decode((Int, String, String, Int, Double).self) {
+                earlier.append((row.0, row.1, row.2, row.3, row.4))
+            }
+            if request.policy == .resume, let last = earlier.first {
+                if !last.hash.isEmpty, !request.pipelineHash.isEmpty, last.hash != request.pipelineHash {
+                    throw VigilError(.invalidArgument, "cannot resume run \(last.id): the pipeline file changed since it "
+                        + "ran (content hash \(last.hash.prefix(12)) vs \(request.pipelineHash.prefix(12))); use --replace",
+                        subject: request.pipelineName)
+                }
+                try await connection.query("""
+                    UPDATE runs SET status = 'running', ended_at = NULL, error = NULL WHERE id = \(last.id)
+                    """, logger: logger)
+                let rows = try await connection.query("""
+                    SELECT source, stream, last_time, at_last_time, messages FROM checkpoints WHERE run_id = \(last.id)
+                    """, logger: logger)
+                var checkpoints: [StreamKey: StreamPosition] = [:]
+                for try await (source, stream, time, at, count) in rows.decode((String, String, Double, Int, Int).self) {
+                    checkpoints[StreamKey(source: source, stream: stream)] = StreamPosition(lastTime: time, atLastTime: at, messages: count)
+                }
+                return RunHandle(id: last.id, timeOrigin: Date(timeIntervalSince1970: last.origin), lastBatch: last.lastBatch,
+                                 checkpoints: checkpoints, replacedRuns: [], resumed: true)
+            }
+            var replaced: [Int] = []
+            if request.policy == .replace, !earlier.isEmpty {
+                replaced = earlier.map(\.id)
+                try await Self.deleteRows(ofRuns: replaced, connection: connection, logger: logger)
+            }
+            let inserted = try await connection.query("""
+                INSERT INTO runs (pipeline_name, pipeline_hash, sink, inputs_key, mode, sources, time_origin)
+                VALUES (\(request.pipelineName), \(request.pipelineHash), \(request.sink), \(request.inputsKey),
+                        \(request.mode.rawValue), \(request.sources), \(request.timeOrigin))
+                RETURNING id
+                """, logger: logger)
+            var id = 0
+            for try await value in inserted.decode(Int.self) { id = value }
+            return RunHandle(id: id, timeOrigin: request.timeOrigin, lastBatch: 0, checkpoints: [:], replacedRuns: replaced,
+                             resumed: false)
+        }
+    }
+
+    /// Deletes every row the runs wrote, then the runs (checkpoints, tracks and identities cascade),
+    /// marking their time ranges for the rollups to recompute.
+    static func deleteRows(ofRuns ids: [Int], connection: PostgresConnection, logger: Logger) async throws {
+        let range = try await connection.query("""
+            SELECT min(data_from), max(data_until) FROM runs WHERE id = ANY(\(ids))
+            """, logger: logger)
+        var bounds: (Date?, Date?) = (nil, nil)
+        for try await row in range.decode((Date?, Date?).self) { bounds = row }
+        if let from = bounds.0, let until = bounds.1 {
+            for table in PartitionManager.timeTables {
+                try await connection.query("""
+                    DELETE FROM \(unescaped: table) WHERE run_id = ANY(\(ids)) AND time >= \(from) AND time <= \(until)
+                    """, logger: logger)
+            }
+            try await connection.query("INSERT INTO rollup_invalidations (low, high) VALUES (\(from), \(until))", logger: logger)
+        }
+        try await connection.query("DELETE FROM runs WHERE id = ANY(\(ids))", logger: logger)
+    }
+
+    /// Records the end of a run.
+    public func finish(runID: Int, status: String, error: String?) async throws {
+        try await database.execute("""
+            UPDATE runs SET status = \(status), ended_at = now(), error = \(error) WHERE id = \(runID)
+            """, doing: "recording the end of the run")
+    }
+
+    /// The run's `last_batch`: the sequence number of its last committed batch.
+    public func lastBatch(runID: Int) async throws -> Int {
+        try await database.withConnection(doing: "reading the run's last committed batch") { connection in
+            let rows = try await connection.query("SELECT last_batch FROM runs WHERE id = \(runID)", logger: self.database.logger)
+            var value: Int?
+            for try await v in rows.decode(Int.self) { value = v }
+            guard let value else {
+                throw VigilError(.database, "run \(runID) disappeared from the runs table (replaced by another process?)",
+                                 subject: self.database.url.description)
+            }
+            return value
+        }
+    }
+
+    /// Camera ids for source names, creating cameras as needed.
+    public func cameraIDs(for sources: [String: String?]) async throws -> [String: Int] {
+        guard !sources.isEmpty else { return [:] }
+        return try await database.withTransaction(doing: "registering cameras") { connection in
+            var ids: [String: Int] = [:]
+            for (name, url) in sources.sorted(by: { $0.key < $1.key }) {
+                let rows = try await connection.query("""
+                    INSERT INTO cameras (name, url) VALUES (\(name), \(url))
+                    ON CONFLICT (tenant_id, name) DO UPDATE SET url = coalesce(EXCLUDED.url, cameras.url)
+                    RETURNING id
+                    """, logger: self.database.logger)
+                for try await id in rows.decode(Int.self) { ids[name] = id }
+            }
+            return ids
+        }
+    }
+
+    /// Last foot points of a run's tracks, to continue path lengths on resume.
+    public func lastTrackPoints(runID: Int) async throws -> [(camera: Int, track: Int, x: Double, y: Double)] {
+        try await database.withConnection(doing: "reading track summaries") { connection in
+            let rows = try await connection.query(
+                "SELECT camera_id, track_id, last_x, last_y FROM tracks WHERE run_id = \(runID)", logger: self.database.logger)
+            var out: [(camera: Int, track: Int, x: Double, y: Double)] = []
+            for try await (c, t, x, y) in rows.decode((Int, Int, Double, Double).self) { out.append((c, t, x, y)) }
+            return out
+        }
+    }
+}
+
+extension RunStore {
+    /// One line per recent run, newest first, for `vigil db status`.
+    public func summary(limit: Int) async throws -> [String] {
+        try await database.withConnection(doing: "listing runs") { connection in
+            let rows = try await connection.query("""
+                SELECT id, pipeline_name, sink, status, frames, rows_written, started_at::text, coalesce(error, '')
+                FROM runs ORDER BY id DESC LIMIT \(limit)
+                """, logger: self.database.logger)
+            var out: [String] = []
+            for try await (id, name, sink, status, frames, written, started, error) in
+                rows.decode((Int, String, String, String, Int, Int, String, String).self) {
+                out.append("run \(id) \(name)/\(sink) \(status): \(frames) frames, \(written) rows, started \(started)"
+                           + (error.isEmpty ? "" : " — \(error)"))
+            }
+            return out
+        }
+    }
+}

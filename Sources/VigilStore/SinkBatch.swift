@@ -1,0 +1,164 @@
+public import VigilCore
+public import struct Foundation.Date
+
+/// The rows of one batch, already encoded for COPY, plus what the batch's transaction needs besides:
+/// per-track summaries, the days it touches (partitions) and its time range.
+public struct SinkBatch: Sendable {
+    public struct TrackKey: Hashable, Sendable { var camera: Int; var track: Int }
+    public struct TrackSummary: Sendable {
+        var globalID: Int?
+        var classID: Int
+        var label: String
+        var first: Int64
+        var last: Int64
+        var points: Int
+        var pathLength: Double
+        var lastX: Double
+        var lastY: Double
+    }
+
+    public var trackPoints = CopyTextEncoder()
+    public var detections = CopyTextEncoder(capacity: 256)
+    public var events = CopyTextEncoder(capacity: 256)
+    public var aggregates = CopyTextEncoder(capacity: 256)
+    public var tracks: [TrackKey: TrackSummary] = [:]
+    /// Days covered by the rows (each needs a partition).
+    public var days: Set<UTCDay> {
+        guard minTime <= maxTime else { return [] }
+        let first = UTCDay(microseconds: minTime), last = UTCDay(microseconds: maxTime)
+        return Set((first.daysSinceEpoch...last.daysSinceEpoch).map(UTCDay.init(daysSinceEpoch:)))
+    }
+    public var frames = 0
+    /// Range of `time` (Unix microseconds) of the rows.
+    public var minTime: Int64 = .max
+    public var maxTime: Int64 = .min
+
+    public init() {}
+
+    mutating func touch(_ micros: Int64) {
+        if micros < minTime { minTime = micros }
+        if micros > maxTime { maxTime = micros }
+    }
+
+    public static let trackPointColumns = ["time", "camera_id", "run_id", "frame_index", "media_time", "track_id", "global_id",
+                                           "class_id", "label", "state", "x", "y", "w", "h", "score", "map_x", "map_y"]
+    public static let detectionColumns = ["time", "camera_id", "run_id", "frame_index", "media_time", "class_id", "label",
+                                          "score", "x", "y", "w", "h"]
+    public static let eventColumns = ["time", "camera_id", "run_id", "media_time", "rule", "kind", "severity", "track_id",
+                                      "global_id", "zone", "message", "attributes", "evidence"]
+    public static let aggregateColumns = ["time", "camera_id", "run_id", "window_seconds", "name", "value", "dimensions"]
+}
+
+/// Turns messages into rows of a ``SinkBatch``: the wall-clock time of each row (capture time, or the
+/// run's time origin plus the media time), the camera id of its source, the track path lengths.
+public struct RowBuilder: Sendable {
+    public var runID: Int
+    /// Unix microseconds of media time 0 for sources without capture times.
+    public var originMicros: Int64
+    public var writeDetections: Bool
+    /// Camera id per source id.
+    public var cameras: [String: Int]
+    /// Last foot point per track, to accumulate path length across batches.
+    var lastFoot: [SinkBatch.TrackKey: (x: Double, y: Double)] = [:]
+
+    public init(runID: Int, origin: Foundation.Date, writeDetections: Bool, cameras: [String: Int]) {
+        self.runID = runID
+        self.originMicros = Int64((origin.timeIntervalSince1970 * 1_000_000).rounded())
+        self.writeDetections = writeDetections
+        self.cameras = cameras
+    }
+
+    /// Continue path lengths of a resumed run from the tracks' stored last points.
+    public mutating func seedLastPoints(_ points: [(camera: Int, track: Int, x: Double, y: Double)]) {
+        for p in points { lastFoot[SinkBatch.TrackKey(camera: p.camera, track: p.track)] = (p.x, p.y) }
+    }
+
+    func micros(media: MediaTime, capture: Date?) -> Int64 {
+        if let capture { return Int64((capture.timeIntervalSince1970 * 1_000_000).rounded()) }
+        return originMicros + Int64((media.seconds * 1_000_000).rounded())
+    }
+
+    /// How many rows `message` becomes.
+    public func rowCount(_ message: Message) -> Int {
+        switch message {
+        case .frame(let f): f.tracks.count + (writeDetections ? f.detections.count : 0)
+        case .event, .row: 1
+        }
+    }
+
+    /// Appends the rows of `message`; `camera` is the id of its source.
+    public mutating func append(_ message: Message, camera: Int, to batch: inout SinkBatch) {
+        switch message {
+        case .frame(let frame):
+            let t = micros(media: frame.info.time, capture: frame.info.captureTime)
+            batch.frames += 1
+            if !frame.tracks.isEmpty || (writeDetections && !frame.detections.isEmpty) { batch.touch(t) }
+            for p in frame.tracks {
+                Self.writeTrackPoint(p, frame: frame, micros: t, camera: camera, run: runID, into: &batch.trackPoints)
+                summarize(p, camera: camera, micros: t, into: &batch)
+            }
+            if writeDetections {
+                for d in frame.detections {
+                    batch.detections.timestamp(microseconds: t); batch.detections.int(camera); batch.detections.int(runID)
+                    batch.detections.int(frame.info.index); batch.detections.double(frame.info.time.seconds)
+                    batch.detections.int(d.classID); batch.detections.text(d.label); batch.detections.double(d.score)
+                    batch.detections.double(d.box.x); batch.detections.double(d.box.y)
+                    batch.detections.double(d.box.width); batch.detections.double(d.box.height)
+                    batch.detections.endRow()
+                }
+            }
+        case .event(let event):
+            let t = micros(media: event.time, capture: event.wallTime)
+            batch.touch(t)
+            Self.writeEvent(event, micros: t, camera: camera, run: runID, into: &batch.events)
+        case .row(let row):
+            let t = micros(media: row.windowStart, capture: nil)
+            batch.touch(t)
+            Self.writeAggregate(row, micros: t, camera: camera, run: runID, into: &batch.aggregates)
+        }
+    }
+
+    static func writeTrackPoint(_ p: TrackPoint, frame: AnnotatedFrame, micros t: Int64, camera: Int, run: Int,
+                                into e: inout CopyTextEncoder) {
+        e.timestamp(microseconds: t); e.int(camera); e.int(run); e.int(frame.info.index)
+        e.double(frame.info.time.seconds); e.int(p.trackID); e.int(p.globalID); e.int(p.classID)
+        e.text(p.label); e.text(p.state.rawValue)
+        e.double(p.box.x); e.double(p.box.y); e.double(p.box.width); e.double(p.box.height)
+        e.double(p.score); e.double(p.mapX); e.double(p.mapY)
+        e.endRow()
+    }
+
+    static func writeEvent(_ event: Event, micros t: Int64, camera: Int, run: Int, into e: inout CopyTextEncoder) {
+        e.timestamp(microseconds: t); e.int(camera); e.int(run); e.double(event.time.seconds)
+        e.text(event.rule); e.text(event.kind); e.text(event.severity.rawValue); e.int(event.trackID)
+        e.int(event.globalID); e.text(event.zone); e.text(event.message)
+        var attributes = event.attributes
+        // Evidence paths travel as a comma-separated `evidence` attribute.
+        let evidence = attributes.removeValue(forKey: "evidence")?.split(separator: ",").map(String.init) ?? []
+        e.jsonObject(attributes); e.textArray(evidence)
+        e.endRow()
+    }
+
+    static func writeAggregate(_ row: AggregateRow, micros t: Int64, camera: Int, run: Int, into e: inout CopyTextEncoder) {
+        e.timestamp(microseconds: t); e.int(camera); e.int(run); e.double(row.windowSeconds)
+        e.text(row.name); e.double(row.value); e.jsonObject(row.dimensions)
+        e.endRow()
+    }
+
+    private mutating func summarize(_ p: TrackPoint, camera: Int, micros t: Int64, into batch: inout SinkBatch) {
+        let key = SinkBatch.TrackKey(camera: camera, track: p.trackID)
+        let foot = p.box.footPoint
+        var step = 0.0
+        if let last = lastFoot[key] { step = ((foot.x - last.x) * (foot.x - last.x) + (foot.y - last.y) * (foot.y - last.y)).squareRoot() }
+        lastFoot[key] = (foot.x, foot.y)
+        if var s = batch.tracks[key] {
+            s.first = min(s.first, t); s.last = max(s.last, t); s.points += 1; s.pathLength += step
+            s.lastX = foot.x; s.lastY = foot.y
+            if let g = p.globalID { s.globalID = g }
+            batch.tracks[key] = s
+        } else {
+            batch.tracks[key] = SinkBatch.TrackSummary(globalID: p.globalID, classID: p.classID, label: p.label, first: t, last: t,
+                                                       points: 1, pathLength: step, lastX: foot.x, lastY: foot.y)
+        }
+    }
+}

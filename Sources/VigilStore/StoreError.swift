@@ -1,0 +1,103 @@
+public import VigilCore
+import PostgresNIO
+import NIOCore
+import NIOPosix
+
+/// Turns PostgreSQL client errors into ``VigilError``s that say what happened and what to do, and tells
+/// connection trouble (worth a retry) from errors that retrying cannot fix.
+public enum StoreError {
+    /// SQLSTATE of a server error, if the error came from the server.
+    public static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// Whether retrying after reconnecting may succeed: the connection dropped, the server is shutting down
+    /// or starting up, or the transaction lost a serialization race.
+    public static func isTransient(_ error: any Error) -> Bool {
+        if let vigil = error as? VigilError { return (vigil.cause as? PlainCause)?.transient ?? false }
+        if error is IOError || error is ChannelError || error is NIOConnectionError { return true }
+        // postgres-nio's pool gives up on a server that stays down (circuit breaker) with its own error type.
+        if String(describing: type(of: error)) == "ConnectionPoolError" { return true }
+        guard let psql = error as? PSQLError else { return false }
+        switch psql.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
+            return true
+        case .server:
+            let state = psql.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300", "40001", "40P01"].contains(state)
+        default:
+            return false
+        }
+    }
+
+    /// A ``VigilError`` for `error`, which happened while `doing` something with the database at `url`.
+    public static func wrap(_ error: any Error, doing: String, url: DatabaseURL) -> VigilError {
+        if let vigil = error as? VigilError { return vigil }
+        let subject = url.description
+        let transient = isTransient(error)
+        guard let psql = error as? PSQLError else {
+            if let conn = error as? NIOConnectionError {
+                return VigilError(.database, "cannot connect to PostgreSQL while \(doing): "
+                    + connectionReason(conn) + "; check DATABASE_URL and that the server is running",
+                    subject: subject, cause: PlainCause(state: nil, transient: true))
+            }
+            return VigilError(.database, "database error while \(doing): \(String(describing: error))",
+                              subject: subject, cause: PlainCause(state: nil, transient: transient))
+        }
+        switch psql.code {
+        case .server:
+            let state = psql.serverInfo?[.sqlState] ?? "?"
+            let message = psql.serverInfo?[.message] ?? "unknown server error"
+            let detail = psql.serverInfo?[.detail].map { " (\($0))" } ?? ""
+            switch state {
+            case "28P01", "28000":
+                return VigilError(.database, "authentication failed for user '\(url.user)': \(message); "
+                    + "check the user and password in DATABASE_URL", subject: subject, cause: PlainCause(state: state, transient: transient))
+            case "3D000":
+                return VigilError(.database, "\(message); create it (createdb \(url.database)) or fix the "
+                    + "database name in DATABASE_URL", subject: subject, cause: PlainCause(state: state, transient: transient))
+            default:
+                return VigilError(.database, "PostgreSQL refused \(doing): \(message)\(detail) [SQLSTATE \(state)]",
+                                  subject: subject, cause: PlainCause(state: state, transient: transient))
+            }
+        case .connectionError:
+            let reason = psql.underlying.map { underlying -> String in
+                if let conn = underlying as? NIOConnectionError { return connectionReason(conn) }
+                return String(describing: underlying)
+            } ?? "connection failed"
+            return VigilError(.database, "cannot connect to PostgreSQL while \(doing): \(reason); "
+                + "check DATABASE_URL and that the server is running", subject: subject, cause: PlainCause(state: nil, transient: transient))
+        case .serverClosedConnection, .uncleanShutdown:
+            return VigilError(.database, "the PostgreSQL server closed the connection while \(doing); "
+                + "check the server log", subject: subject, cause: PlainCause(state: nil, transient: transient))
+        case .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError:
+            return VigilError(.database, "authentication failed for user '\(url.user)' (\(psql.code)); "
+                + "check the password in DATABASE_URL", subject: subject, cause: PlainCause(state: nil, transient: transient))
+        case .sslUnsupported:
+            return VigilError(.database, "the server does not support TLS but sslmode=\(url.tls.rawValue) requires "
+                + "it; use sslmode=prefer or disable", subject: subject, cause: PlainCause(state: nil, transient: transient))
+        default:
+            return VigilError(.database, "database error while \(doing): \(psql.code)", subject: subject,
+                              cause: PlainCause(state: nil, transient: transient))
+        }
+    }
+
+    private static func connectionReason(_ error: NIOConnectionError) -> String {
+        if let first = error.connectionErrors.first { return "\(first.error)" }
+        if error.dnsAError != nil || error.dnsAAAAError != nil { return "host '\(error.host)' not found" }
+        return "no address for '\(error.host)'"
+    }
+
+    /// A cause without server internals, keeping the SQLSTATE for callers that branch on it.
+    public struct PlainCause: Error, Sendable, CustomStringConvertible {
+        public var state: String?
+        /// Whether the original error was connection trouble that a retry may fix.
+        public var transient: Bool
+        public var description: String { state.map { "SQLSTATE \($0)" } ?? "connection" }
+    }
+}
+
+extension VigilError {
+    /// SQLSTATE of a wrapped database error.
+    public var sqlState: String? { (cause as? StoreError.PlainCause)?.state }
+}
