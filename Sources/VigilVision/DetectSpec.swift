@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import VigilCore
 
 /// `type: detect`: turns frames into boxes with one of several detectors, optionally only on frames with
@@ -64,6 +65,8 @@ public struct DetectSpec: StageSpec {
     public var threads: Int?
     /// Models folder; `nil` = `$VIGIL_MODELS` or `./models`. Settable from code (tests), not from YAML.
     public var modelsDirectory: String?
+    /// The detector built (and so checked) by `preflight`, handed to `makeStage` so the model is loaded once.
+    private let preflighted = Preflighted()
 
     public init(config r: ConfigReader) {
         kind = r.choice("kind", as: Kind.self) ?? .dnn
@@ -156,7 +159,7 @@ public struct DetectSpec: StageSpec {
     /// Checks the model (files present, pinned hashes, OpenCV can load it, class names exist), the cascade
     /// files, and the detections files, so that the pipeline does not start with a detector that cannot run.
     public func preflight(context: StageContext) async throws {
-        _ = try buildDetector(context: context)
+        preflighted.store(try buildDetector(context: context), for: context.id)
     }
 
     public func makeStage(context: StageContext) async throws -> any Stage {
@@ -166,7 +169,8 @@ public struct DetectSpec: StageSpec {
         } else if let threads {
             OpenCVRuntime.setThreadCount(threads)
         }
-        return DetectStage(spec: self, detector: try buildDetector(context: context), context: context)
+        let detector = try preflighted.take(for: context.id) ?? buildDetector(context: context)
+        return DetectStage(spec: self, detector: detector, context: context)
     }
 
     func buildDetector(context: StageContext) throws(VigilError) -> any PipelinedDetector {
@@ -203,5 +207,17 @@ public struct DetectSpec: StageSpec {
 
     static func path(_ template: String, source: String) -> String {
         template.replacingOccurrences(of: "{source}", with: source)
+    }
+}
+
+/// One detector kept from `preflight` to `makeStage` of the same stage.
+final class Preflighted: Sendable {
+    private let slot = Mutex<(id: String, detector: any PipelinedDetector)?>(nil)
+    func store(_ detector: any PipelinedDetector, for id: String) { slot.withLock { $0 = (id, detector) } }
+    func take(for id: String) -> (any PipelinedDetector)? {
+        slot.withLock { kept in
+            defer { kept = nil }
+            return kept?.id == id ? kept?.detector : nil
+        }
     }
 }
