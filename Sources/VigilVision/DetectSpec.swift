@@ -17,6 +17,7 @@ public import VigilCore
 ///   input_size: 320        # or 416x256
 ///   threads: 2            # OpenCV threads in all (process-wide)
 ///   streams: 2            # networks inferring different frames at once, threads / streams each
+///                         # (default: 2 with two cores or more: more frames/s, one frame more latency)
 ///   gate: motion           # run the detector only where something moves...
 ///   max_interval: 25       # ...but at least every 25 frames (or a duration: 2s)
 /// ```
@@ -34,8 +35,12 @@ public struct DetectSpec: StageSpec {
         public var nms: Double
         public var inputSize: (width: Int, height: Int)?
         public var letterbox: Bool?
-        /// Networks inferring in parallel, each on its own thread with `threads / streams` OpenCV threads.
-        public var streams: Int
+        /// Networks inferring in parallel, each on its own thread with `threads / streams` OpenCV threads;
+        /// `nil` = 2 on machines with two cores or more (see bench/detect), else 1.
+        public var streams: Int?
+
+        /// The number of networks that will run.
+        public var effectiveStreams: Int { streams ?? (ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1) }
     }
 
     public enum Detector: Sendable {
@@ -82,7 +87,7 @@ public struct DetectSpec: StageSpec {
             detector = .dnn(DNNSettings(model: model, classes: r.stringList("classes"),
                                         confidence: r.threshold("confidence") ?? 0.35, nms: r.threshold("nms") ?? 0.45,
                                         inputSize: size, letterbox: r.bool("letterbox"),
-                                        streams: r.int("streams", in: 1...16) ?? 1))
+                                        streams: r.int("streams", in: 1...16)))
         case .hog:
             detector = .hog(hitThreshold: r.double("hit_threshold", in: -5...5) ?? 0,
                             upscale: r.double("upscale", in: 0.25...4) ?? 1, label: r.string("label") ?? "person")
@@ -164,9 +169,10 @@ public struct DetectSpec: StageSpec {
     }
 
     public func makeStage(context: StageContext) async throws -> any Stage {
-        if case .dnn(let settings) = detector, settings.streams > 1 {
-            // Each stream infers on its own thread; OpenCV's pool is shared among them.
-            OpenCVRuntime.setThreadCount(max(1, (threads ?? settings.streams) / settings.streams))
+        if case .dnn(let settings) = detector, settings.effectiveStreams > 1 {
+            // Each stream infers on its own thread and splits the thread budget with the others.
+            let budget = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            OpenCVRuntime.setThreadCount(max(1, budget / settings.effectiveStreams))
         } else if let threads {
             OpenCVRuntime.setThreadCount(threads)
         }
@@ -181,7 +187,7 @@ public struct DetectSpec: StageSpec {
             let configuration = try registry.configuration(for: settings.model, inputSize: settings.inputSize,
                                                            letterbox: settings.letterbox)
             var replicas: [DNNDetector] = []
-            for _ in 0..<settings.streams {
+            for _ in 0..<settings.effectiveStreams {
                 let dnn = try DNNDetector(configuration, confidence: settings.confidence, nmsThreshold: settings.nms)
                 if let classes = settings.classes { try dnn.restrict(toClasses: classes) }
                 replicas.append(dnn)
