@@ -78,7 +78,7 @@ public final class DNNDetector: @unchecked Sendable {
     public private(set) var allowedClasses: [Int32]?
 
     public init(_ configuration: DNNConfiguration, confidence: Double = 0.35, nmsThreshold: Double = 0.45,
-                slots: Int = 2) throws(VigilError) {
+                slots: Int = 3) throws(VigilError) {
         self.configuration = configuration
         self.slotCount = slots
         self.confidence = confidence

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import VigilCore
 
 /// `type: detect`: turns frames into boxes with one of several detectors, optionally only on frames with
@@ -16,6 +17,7 @@ public import VigilCore
 ///   input_size: 320        # or 416x256
 ///   threads: 2            # OpenCV threads in all (process-wide)
 ///   streams: 2            # networks inferring different frames at once, threads / streams each
+///                         # (default: 2 with two cores or more: more frames/s, one frame more latency)
 ///   gate: motion           # run the detector only where something moves...
 ///   max_interval: 25       # ...but at least every 25 frames (or a duration: 2s)
 /// ```
@@ -33,8 +35,12 @@ public struct DetectSpec: StageSpec {
         public var nms: Double
         public var inputSize: (width: Int, height: Int)?
         public var letterbox: Bool?
-        /// Networks inferring in parallel, each on its own thread with `threads / streams` OpenCV threads.
-        public var streams: Int
+        /// Networks inferring in parallel, each on its own thread with `threads / streams` OpenCV threads;
+        /// `nil` = 2 on machines with two cores or more (see bench/detect), else 1.
+        public var streams: Int?
+
+        /// The number of networks that will run.
+        public var effectiveStreams: Int { streams ?? (ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1) }
     }
 
     public enum Detector: Sendable {
@@ -64,6 +70,8 @@ public struct DetectSpec: StageSpec {
     public var threads: Int?
     /// Models folder; `nil` = `$VIGIL_MODELS` or `./models`. Settable from code (tests), not from YAML.
     public var modelsDirectory: String?
+    /// The detector built (and so checked) by `preflight`, handed to `makeStage` so the model is loaded once.
+    private let preflighted = Preflighted()
 
     public init(config r: ConfigReader) {
         kind = r.choice("kind", as: Kind.self) ?? .dnn
@@ -79,7 +87,7 @@ public struct DetectSpec: StageSpec {
             detector = .dnn(DNNSettings(model: model, classes: r.stringList("classes"),
                                         confidence: r.threshold("confidence") ?? 0.35, nms: r.threshold("nms") ?? 0.45,
                                         inputSize: size, letterbox: r.bool("letterbox"),
-                                        streams: r.int("streams", in: 1...16) ?? 1))
+                                        streams: r.int("streams", in: 1...16)))
         case .hog:
             detector = .hog(hitThreshold: r.double("hit_threshold", in: -5...5) ?? 0,
                             upscale: r.double("upscale", in: 0.25...4) ?? 1, label: r.string("label") ?? "person")
@@ -143,8 +151,9 @@ public struct DetectSpec: StageSpec {
     public var inputPorts: Set<PortType> { [.frames] }
     public var outputPort: PortType? { .frames }
 
-    /// Full-size BGR: the detectors resize themselves, once, straight to what they need (a DNN's letterbox,
-    /// MOG2's work width), which measured cheaper end to end than a second scaling pass in the source.
+    /// Source-size BGR: the detectors resize once, straight to what they need (a DNN's input, MOG2's work
+    /// width). Letting the source scale down first (to 1x or 2x the DNN input) measured no faster end to end
+    /// (bench/detect), and source-size frames keep the boxes identical to OpenCV's reference.
     public var frameRequirement: FrameRequirement? {
         switch detector {
         case .file: nil
@@ -156,17 +165,19 @@ public struct DetectSpec: StageSpec {
     /// Checks the model (files present, pinned hashes, OpenCV can load it, class names exist), the cascade
     /// files, and the detections files, so that the pipeline does not start with a detector that cannot run.
     public func preflight(context: StageContext) async throws {
-        _ = try buildDetector(context: context)
+        preflighted.store(try buildDetector(context: context), for: context.id)
     }
 
     public func makeStage(context: StageContext) async throws -> any Stage {
-        if case .dnn(let settings) = detector, settings.streams > 1 {
-            // Each stream infers on its own thread; OpenCV's pool is shared among them.
-            OpenCVRuntime.setThreadCount(max(1, (threads ?? settings.streams) / settings.streams))
+        if case .dnn(let settings) = detector, settings.effectiveStreams > 1 {
+            // Each stream infers on its own thread and splits the thread budget with the others.
+            let budget = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            OpenCVRuntime.setThreadCount(max(1, budget / settings.effectiveStreams))
         } else if let threads {
             OpenCVRuntime.setThreadCount(threads)
         }
-        return DetectStage(spec: self, detector: try buildDetector(context: context), context: context)
+        let detector = try preflighted.take(for: context.id) ?? buildDetector(context: context)
+        return DetectStage(spec: self, detector: detector, context: context)
     }
 
     func buildDetector(context: StageContext) throws(VigilError) -> any PipelinedDetector {
@@ -176,7 +187,7 @@ public struct DetectSpec: StageSpec {
             let configuration = try registry.configuration(for: settings.model, inputSize: settings.inputSize,
                                                            letterbox: settings.letterbox)
             var replicas: [DNNDetector] = []
-            for _ in 0..<settings.streams {
+            for _ in 0..<settings.effectiveStreams {
                 let dnn = try DNNDetector(configuration, confidence: settings.confidence, nmsThreshold: settings.nms)
                 if let classes = settings.classes { try dnn.restrict(toClasses: classes) }
                 replicas.append(dnn)
@@ -203,5 +214,17 @@ public struct DetectSpec: StageSpec {
 
     static func path(_ template: String, source: String) -> String {
         template.replacingOccurrences(of: "{source}", with: source)
+    }
+}
+
+/// One detector kept from `preflight` to `makeStage` of the same stage.
+final class Preflighted: Sendable {
+    private let slot = Mutex<(id: String, detector: any PipelinedDetector)?>(nil)
+    func store(_ detector: any PipelinedDetector, for id: String) { slot.withLock { $0 = (id, detector) } }
+    func take(for id: String) -> (any PipelinedDetector)? {
+        slot.withLock { kept in
+            defer { kept = nil }
+            return kept?.id == id ? kept?.detector : nil
+        }
     }
 }

@@ -3,9 +3,10 @@ import VigilCore
 
 /// The running `detect` stage. Frames flow through in order; for each frame that the gate and interval let
 /// through, the detector's first step runs here, inference runs on a dedicated thread, and the last step
-/// runs here again. Up to two frames per inference thread are in flight, so while frame N is inferred this
-/// task decodes frame N-1's outputs, sends it, receives frame N+1 and prepares it: end-to-end speed
-/// approaches inference speed. Slots are handed out in turn, and at most `slotCount - 1` frames wait when a
+/// runs here again. Up to three frames per inference thread are in flight (one inferring, one or two queued
+/// behind it), so while frame N is inferred this task decodes frame N-1's outputs, sends it, receives frame
+/// N+1 and prepares it, and a late wake-up of this task does not leave the inference thread idle: end-to-end
+/// speed approaches inference speed. Slots are handed out in turn, and at most `slotCount - 1` frames wait when a
 /// new one is prepared, so a slot is never reused before its frame was collected.
 final class DetectStage: Stage {
     private let spec: DetectSpec

@@ -36,6 +36,42 @@ struct DetectStageTests {
         }
     }
 
+    @Test("streams: 2 infers on two networks in parallel and keeps frame order and results")
+    func parallelStreams() async throws {
+        let frames = try TestSupport.frames(TestSupport.sample("vtest.avi"), 200...215, width: 768, height: 576)
+        let annotated = frames.enumerated().map {
+            TestSupport.annotated($0.element, index: 200 + $0.offset, sourceWidth: 768, sourceHeight: 576)
+        }
+        let one = try await TestSupport.runStage(try TestSupport.spec("kind: dnn\nmodel: yolo-fastest-1.1_body\n"),
+                                                 frames: annotated)
+        let two = try await TestSupport.runStage(
+            try TestSupport.spec("kind: dnn\nmodel: yolo-fastest-1.1_body\nstreams: 2\nthreads: 2\n"), frames: annotated)
+        #expect(two.map(\.info.index) == Array(200...215))
+        #expect(two.map(\.detections) == one.map(\.detections))
+    }
+
+    @Test("cascade with children and rotations, configured from YAML, through the stage")
+    func cascadeThroughStage() async throws {
+        let spec = try TestSupport.spec("""
+            kind: cascade
+            cascade: frontalface_default
+            label: face
+            min_size: 30
+            rotations: [10, -10, 20, -20]
+            children:
+              - cascade: eye
+                label: eye
+                scale_factor: 1.1
+                min_neighbors: 3
+            """)
+        let frames = try TestSupport.frames(TestSupport.sample("carphone_pristine.mp4"), 0...9, width: 176, height: 144)
+        let out = try await TestSupport.runStage(spec, frames: frames.enumerated().map {
+            TestSupport.annotated($0.element, index: $0.offset, sourceWidth: 176, sourceHeight: 144)
+        })
+        #expect(out.filter { $0.detections.filter { $0.label == "face" }.count == 1 }.count >= 9)
+        #expect(out.contains { $0.detections.contains { $0.label == "eye" } })
+    }
+
     @Test("interval: 3 runs the detector on every third frame of each source")
     func interval() async throws {
         let spec = try TestSupport.spec("kind: dnn\nmodel: yolo-fastest-1.1_body\ninterval: 3\n")

@@ -20,7 +20,7 @@ struct Arguments {
     var gate: String?
     var interval = 1
     var models: String?
-    var streams = 1
+    var streams: Int?
     /// Stage mode: frames scaled to this width by the decoder (as a source honouring a smaller
     /// frame requirement would), boxes still reported in source pixels.
     var scaleWidth: Int?
@@ -123,26 +123,34 @@ case "infer":
     let source = try FFmpegFrames(video: arguments.video, limit: arguments.frames)
     var images: [FrameImage] = []
     while let image = source.next() { images.append(image) }
-    let detector = try DNNDetector(try registry.configuration(for: arguments.model,
-                                                              inputSize: (arguments.inputSize, arguments.inputSize)))
-    _ = try detector.detect(in: images[0]) // warm-up
-    // The loop runs on its own thread, as the stage's inference does (not on the main thread).
-    let result = LoopResult()
-    let done = DispatchSemaphore(value: 0)
+    let configuration = try registry.configuration(for: arguments.model, inputSize: (arguments.inputSize, arguments.inputSize))
+    // One network per stream, each looping over its share of the frames on its own thread with
+    // threads / streams OpenCV threads: the detect stage's parallelism without anything else around it.
+    let streams = max(1, arguments.streams ?? 1)
+    if streams > 1 { OpenCVRuntime.setThreadCount(max(1, arguments.threads / streams)) }
+    let detectors = try (0..<streams).map { _ in try DNNDetector(configuration) }
+    let detector = detectors[0]
+    for d in detectors { _ = try d.detect(in: images[0]) } // warm-up
     let cycle = ProcessInfo.processInfo.environment["VIGIL_BENCH_CYCLE"].flatMap(Int.init) ?? images.count
     let frames = (0..<images.count).map { images[$0 % cycle] }
+    let results = (0..<streams).map { _ in LoopResult() }
+    let group = DispatchGroup()
     let start = ContinuousClock.now
-    let thread = Thread {
-        do { for image in frames { result.detections += try detector.detect(in: image).count } } catch { result.error = error }
-        done.signal()
+    for s in 0..<streams {
+        group.enter()
+        let share = stride(from: s, to: frames.count, by: streams).map { frames[$0] }
+        let (d, result) = (detectors[s], results[s])
+        Thread {
+            do { for image in share { result.detections += try d.detect(in: image).count } } catch { result.error = error }
+            group.leave()
+        }.start()
     }
-    thread.start()
-    done.wait()
+    group.wait()
     let seconds = (ContinuousClock.now - start) / .seconds(1)
-    if let error = result.error { throw error }
-    let detections = result.detections
-    print(String(format: "infer frames=%d seconds=%.3f fps=%.2f detections=%d", images.count, seconds,
-                 Double(images.count) / seconds, detections))
+    if let error = results.compactMap(\.error).first { throw error }
+    let detections = results.reduce(0) { $0 + $1.detections }
+    print(String(format: "infer frames=%d seconds=%.3f fps=%.2f detections=%d streams=%d", images.count, seconds,
+                 Double(images.count) / seconds, detections, streams))
     if ProcessInfo.processInfo.environment["VIGIL_BENCH_PHASES"] != nil {
         // Where the time goes: the three steps timed separately.
         var prepare = Duration.zero, forward = Duration.zero, decode = Duration.zero
@@ -162,7 +170,8 @@ case "infer":
     }
 
 case "stage":
-    var yaml = "kind: dnn\nmodel: \(arguments.model)\nconfidence: 0.35\ninput_size: \(arguments.inputSize)\nthreads: \(arguments.threads)\nstreams: \(arguments.streams)\n"
+    var yaml = "kind: dnn\nmodel: \(arguments.model)\nconfidence: 0.35\ninput_size: \(arguments.inputSize)\nthreads: \(arguments.threads)\n"
+    if let streams = arguments.streams { yaml += "streams: \(streams)\n" }
     if let gate = arguments.gate { yaml += "gate: \(gate)\nmax_interval: 25\n" }
     if arguments.interval > 1 { yaml += "interval: \(arguments.interval)\n" }
     let sink = DiagnosticSink()
