@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "Pipeline file.")
+    @Argument(help: "Pipeline file, or a job file from jobs/ (a pipeline with its inputs, window and rerun policy).")
     var file: String
 
     @Option(name: .customLong("input"), help: ArgumentHelp("Replace a source's url.", valueName: "ID=URL"))
@@ -84,25 +84,29 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "vigil")
         let spec: PipelineSpec
+        var job: JobFile?
         do {
-            spec = try PipelineLoader(registry: StageKinds.registry).load(file: file)
+            if JobFile.isJob(file) { job = try JobFile.load(file) }
+            spec = try PipelineLoader(registry: StageKinds.registry).load(file: job?.pipeline ?? file)
         } catch {
             printError(error)
             throw ExitCode.failure
         }
-        var overrides: [String: String] = [:]
+        // A job file sets inputs, window and rerun policy; the command line overrides it.
+        var overrides: [String: String] = job?.inputs ?? [:]
         for input in inputs {
             let parts = input.split(separator: "=", maxSplits: 1)
             overrides[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
-        let window = TimeWindow(start: from.flatMap(ConfigValueParser.duration), end: to.flatMap(ConfigValueParser.duration))
+        let window = TimeWindow(start: from.flatMap(ConfigValueParser.duration) ?? job?.window.start,
+                                end: to.flatMap(ConfigValueParser.duration) ?? job?.window.end)
         if let start = window.start, let end = window.end, end <= start {
             printError(VigilError(.invalidArgument, "--to must be after --from"))
             throw ExitCode.failure
         }
         let options = RunOptions(mode: mode, window: window, inputOverrides: overrides,
                                  channelCapacity: channelCapacity, logger: logger,
-                                 rerun: try RerunPolicy.fromFlags(resume: resume, replace: replace))
+                                 rerun: try RerunPolicy.fromFlags(resume: resume, replace: replace) ?? job?.rerun)
         let runner = PipelineRunner(spec: spec, options: options)
         let outcome = RunOutcome()
         let pipeline = PipelineService(runner: runner) { outcome.summary = $0 }

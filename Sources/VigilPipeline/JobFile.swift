@@ -1,0 +1,77 @@
+import Foundation
+public import VigilCore
+
+/// A batch job: which pipeline to run over which recorded inputs, in which time window, and what to do
+/// with an earlier run's results. Lives in `jobs/`; `vigil run` accepts it in place of a pipeline.
+///
+/// ```yaml
+/// pipeline: ../Pipelines/site-tracking.yaml   # relative to this file
+/// inputs:
+///   plaza: samples/vtest.avi                   # source id -> file or URL
+/// from: 0s
+/// to: 1m
+/// rerun: replace                               # replace | resume | append
+/// ```
+public struct JobFile: Sendable {
+    public var file: String
+    /// The pipeline file, resolved against the job file's folder.
+    public var pipeline: String
+    public var inputs: [String: String]
+    public var window: TimeWindow
+    public var rerun: RerunPolicy?
+
+    /// Whether the YAML at `path` is a job (it has a top-level `pipeline:` key) rather than a pipeline.
+    public static func isJob(_ path: String) -> Bool {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+        return text.split(separator: "\n").contains { $0.hasPrefix("pipeline:") }
+    }
+
+    /// Reads and validates a job file, reporting every problem as `file:line:column`.
+    public static func load(_ path: String, environment: [String: String]? = nil) throws -> JobFile {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw VigilError(.io, "cannot read the job file", subject: path)
+        }
+        let sink = DiagnosticSink()
+        let env = environment ?? ProcessInfo.processInfo.environment
+        guard let root = YAMLLoader(file: path, environment: env).load(text, diagnostics: sink) else {
+            throw ValidationError(sink.diagnostics)
+        }
+        let config = ConfigReader(root, diagnostics: sink)
+        let pipeline = config.requiredString("pipeline") ?? ""
+        var inputs: [String: String] = [:]
+        if let node = config.raw("inputs") {
+            if let entries = node.entries {
+                for entry in entries {
+                    if let value = entry.value.scalar { inputs[entry.key] = value } else {
+                        sink.report("input '\(entry.key)' must be a path or URL", at: entry.value.location)
+                    }
+                }
+            } else {
+                sink.report("'inputs' must map source ids to paths or URLs", at: node.location)
+            }
+        }
+        let window = TimeWindow(start: config.duration("from"), end: config.duration("to"))
+        if let start = window.start, let end = window.end, end <= start {
+            config.error("'to' must be after 'from'", at: config.raw("to")?.location)
+        }
+        let rerun = config.choice("rerun", as: RerunPolicy.self)
+        config.finish()
+        guard sink.diagnostics.isEmpty else { throw ValidationError(PipelineLoader.inFileOrder(sink.diagnostics)) }
+        return JobFile(file: path, pipeline: resolve(pipeline, nextTo: path), inputs: inputs, window: window, rerun: rerun)
+    }
+
+    /// `relative` resolved against the folder of `file`, with `.` and `..` folded (`jobs/../P/x.yaml` -> `P/x.yaml`).
+    static func resolve(_ relative: String, nextTo file: String) -> String {
+        if relative.hasPrefix("/") { return relative }
+        var parts = file.split(separator: "/", omittingEmptySubsequences: false).dropLast().map(String.init)
+        for part in relative.split(separator: "/").map(String.init) {
+            switch part {
+            case ".": continue
+            case "..":
+                if let last = parts.last, last != "..", !last.isEmpty || parts.count > 1 { parts.removeLast() } else { parts.append("..") }
+            default: parts.append(part)
+            }
+        }
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+}
