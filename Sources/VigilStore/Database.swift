@@ -16,7 +16,11 @@ public final class Database: Sendable {
         var config = Self.clientConfiguration(url)
         config.options.maximumConnections = maxConnections
         config.options.connectTimeout = .seconds(5)
-        self.client = PostgresClient(configuration: config, backgroundLogger: logger)
+        // The pool's own log is noise for users (it warns when a lease races the pool's start-up, which
+        // it then serves); Vigil reports connection failures itself with what to do about them.
+        var poolLogger = logger
+        poolLogger.logLevel = .error
+        self.client = PostgresClient(configuration: config, backgroundLogger: poolLogger)
     }
 
     /// Runs the pool until the calling task is cancelled.
