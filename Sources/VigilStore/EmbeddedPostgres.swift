@@ -220,6 +220,11 @@ struct ServerUser: Sendable {
         }
     }
 
+    /// This process's open file descriptors, from /proc/self/fd.
+    static func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+    }
+
     /// Runs a tool as this user, returning its exit status and combined output.
     ///
     /// Uses posix_spawn and waitpid rather than Foundation's `Process`, whose exit monitoring can hang
@@ -234,6 +239,12 @@ struct ServerUser: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours may leak into the tool or the server it leaves running: an inherited pipe
+        // end (another thread's child-process output, say) would never see end-of-file while it lives.
+        // (glibc's addclosefrom_np is not visible to Swift; closing a descriptor that is gone is ignored.)
+        for fd in Self.openDescriptors() where fd > 2 {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
         var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for p in cArgs { free(p) } }
         var pid: pid_t = 0
