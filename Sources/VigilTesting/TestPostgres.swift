@@ -3,6 +3,9 @@ public import Logging
 import VigilCore
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A throwaway PostgreSQL for tests. Uses the server in `VIGIL_TEST_DATABASE_URL` when set (its user
 /// needs CREATEDB), else starts one private cluster per test process in a temporary directory (as the
@@ -10,7 +13,6 @@ import Synchronization
 /// a fresh database.
 public enum TestPostgres {
     private static let server = Mutex<Result<DatabaseURL, VigilError>?>(nil)
-    nonisolated(unsafe) private static var clusterDirectory: String?
 
     public static let logger: Logger = {
         var logger = Logger(label: "vigil.test.postgres")
@@ -42,12 +44,7 @@ public enum TestPostgres {
         }
         let cluster = try TestCluster()
         let url = try cluster.start()
-        clusterDirectory = cluster.embedded.directory
-        atexit {
-            guard let dir = TestPostgres.clusterDirectory else { return }
-            _ = try? EmbeddedPostgres(directory: dir).stop(mode: "immediate")
-            try? FileManager.default.removeItem(atPath: dir)
-        }
+        ExitCleanup.register(directory: cluster.embedded.directory)
         return url.with(database: "postgres")
     }
 
@@ -99,5 +96,28 @@ public final class TestCluster: Sendable {
     public func destroy() {
         _ = try? embedded.stop(mode: "immediate")
         try? FileManager.default.removeItem(atPath: embedded.directory)
+    }
+}
+
+/// Stops the per-process test cluster when the process exits, using only async-signal-safe calls
+/// (an `atexit` handler must not take locks that a still-running thread may hold).
+enum ExitCleanup {
+    nonisolated(unsafe) static var postmasterPID: pid_t = 0
+    nonisolated(unsafe) static var removeCommand: [UnsafeMutablePointer<CChar>?] = []
+
+    static func register(directory: String) {
+        guard let text = try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8),
+              let pid = text.split(separator: "\n").first.flatMap({ Int32($0) }) else { return }
+        postmasterPID = pid
+        // The directory is deleted by a detached shell once the server is gone.
+        let words: [String] = ["/bin/sh", "-c", "sleep 2; rm -rf '\(directory)'"]
+        removeCommand = words.map { strdup($0) } + [nil]
+        atexit {
+            if ExitCleanup.postmasterPID > 0 { kill(ExitCleanup.postmasterPID, SIGQUIT) }   // immediate shutdown
+            var pid: pid_t = 0
+            _ = ExitCleanup.removeCommand.withUnsafeMutableBufferPointer { argv in
+                posix_spawn(&pid, argv[0]!, nil, nil, argv.baseAddress!, nil)
+            }
+        }
     }
 }
