@@ -99,25 +99,20 @@ public final class TestCluster: Sendable {
     }
 }
 
-/// Stops the per-process test cluster when the process exits, using only async-signal-safe calls
-/// (an `atexit` handler must not take locks that a still-running thread may hold).
+/// Stops the per-process test cluster when the test process is gone, however it ends (normal exit,
+/// crash, kill): a detached watchdog shell polls the process and then stops the server and deletes
+/// the directory.
 enum ExitCleanup {
-    nonisolated(unsafe) static var postmasterPID: pid_t = 0
-    nonisolated(unsafe) static var removeCommand: [UnsafeMutablePointer<CChar>?] = []
-
     static func register(directory: String) {
-        guard let text = try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8),
-              let pid = text.split(separator: "\n").first.flatMap({ Int32($0) }) else { return }
-        postmasterPID = pid
-        // The directory is deleted by a detached shell once the server is gone.
-        let words: [String] = ["/bin/sh", "-c", "sleep 2; rm -rf '\(directory)'"]
-        removeCommand = words.map { strdup($0) } + [nil]
-        atexit {
-            if ExitCleanup.postmasterPID > 0 { kill(ExitCleanup.postmasterPID, SIGQUIT) }   // immediate shutdown
-            var pid: pid_t = 0
-            _ = ExitCleanup.removeCommand.withUnsafeMutableBufferPointer { argv in
-                posix_spawn(&pid, argv[0]!, nil, nil, argv.baseAddress!, nil)
-            }
-        }
+        let script = """
+            while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
+            kill -QUIT "$(head -1 '\(directory)/data/postmaster.pid')" 2>/dev/null
+            sleep 2; rm -rf '\(directory)'
+            """
+        let words: [String] = ["/bin/sh", "-c", script]
+        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ)
     }
 }
