@@ -21,10 +21,17 @@ public struct BatchWriter: Sendable {
         try await partitions.ensure(days: payload.days)
         let runID = self.runID
         let logger = database.logger
+        let hasRange = payload.minTime <= payload.maxTime
+        let low = Self.date(hasRange ? payload.minTime : 0), high = Self.date(hasRange ? payload.maxTime : 0)
+        let keys = Array(batch.positions.keys)
+        let positions = keys.map { batch.positions[$0]! }
+        // Few statements per batch: each is a round trip, and batches are small.
         try await database.withTransaction(doing: "committing batch \(batch.seq) of run \(runID)") { connection in
             let claimed = try await connection.query("""
                 UPDATE runs SET last_batch = \(batch.seq), frames = frames + \(payload.frames),
-                    rows_written = rows_written + \(batch.rows)
+                    rows_written = rows_written + \(batch.rows),
+                    data_from = CASE WHEN \(hasRange) THEN least(coalesce(data_from, \(low)), \(low)) ELSE data_from END,
+                    data_until = CASE WHEN \(hasRange) THEN greatest(coalesce(data_until, \(high)), \(high)) ELSE data_until END
                 WHERE id = \(runID) AND last_batch = \(batch.seq - 1) RETURNING id
                 """, logger: logger)
             var count = 0
@@ -39,24 +46,18 @@ public struct BatchWriter: Sendable {
             try await Self.copy(payload.events, table: "events", columns: SinkBatch.eventColumns, connection, logger)
             try await Self.copy(payload.aggregates, table: "aggregates", columns: SinkBatch.aggregateColumns, connection, logger)
             if !payload.tracks.isEmpty { try await Self.upsertTracks(payload.tracks, runID: runID, connection, logger) }
-            for (key, position) in batch.positions {
-                try await connection.query("""
+            let invalidate = hasRange && !payload.trackPoints.isEmpty
+            try await connection.query("""
+                WITH checkpoint AS (
                     INSERT INTO checkpoints (run_id, source, stream, last_time, at_last_time, messages)
-                    VALUES (\(runID), \(key.source), \(key.stream), \(position.lastTime), \(position.atLastTime), \(position.messages))
+                    SELECT \(runID), * FROM unnest(\(keys.map(\.source))::text[], \(keys.map(\.stream))::text[],
+                        \(positions.map(\.lastTime))::float8[], \(positions.map(\.atLastTime))::int8[],
+                        \(positions.map(\.messages))::int8[])
                     ON CONFLICT (run_id, source, stream) DO UPDATE SET last_time = EXCLUDED.last_time,
                         at_last_time = EXCLUDED.at_last_time, messages = EXCLUDED.messages, updated_at = now()
-                    """, logger: logger)
-            }
-            if payload.minTime <= payload.maxTime {
-                let low = Self.date(payload.minTime), high = Self.date(payload.maxTime)
-                try await connection.query("""
-                    UPDATE runs SET data_from = least(coalesce(data_from, \(low)), \(low)),
-                        data_until = greatest(coalesce(data_until, \(high)), \(high)) WHERE id = \(runID)
-                    """, logger: logger)
-                if !payload.trackPoints.isEmpty {
-                    try await connection.query("INSERT INTO rollup_invalidations (low, high) VALUES (\(low), \(high))", logger: logger)
-                }
-            }
+                )
+                INSERT INTO rollup_invalidations (low, high) SELECT \(low), \(high) WHERE \(invalidate)
+                """, logger: logger)
         }
     }
 
@@ -76,39 +77,36 @@ public struct BatchWriter: Sendable {
         }
     }
 
+    /// Track summaries and identities of the batch, in one statement.
     static func upsertTracks(_ tracks: [SinkBatch.TrackKey: SinkBatch.TrackSummary], runID: Int,
                              _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let keys = Array(tracks.keys)
+        let s = keys.map { tracks[$0]! }
         try await connection.query("""
-            CREATE TEMP TABLE IF NOT EXISTS vigil_tracks_batch (
-                camera_id integer, track_id integer, global_id integer, class_id smallint, label text,
-                first_seen timestamptz, last_seen timestamptz, points bigint, path_length double precision,
-                last_x double precision, last_y double precision) ON COMMIT DELETE ROWS
-            """, logger: logger)
-        var e = CopyTextEncoder(capacity: tracks.count * 96)
-        for (key, s) in tracks {
-            e.int(key.camera); e.int(key.track); e.int(s.globalID); e.int(s.classID); e.text(s.label)
-            e.timestamp(microseconds: s.first); e.timestamp(microseconds: s.last); e.int(s.points)
-            e.double(s.pathLength); e.double(s.lastX); e.double(s.lastY)
-            e.endRow()
-        }
-        try await copy(e, table: "vigil_tracks_batch", columns: [], connection, logger)
-        try await connection.query("""
-            INSERT INTO tracks AS t (run_id, camera_id, track_id, global_id, class_id, label, first_seen, last_seen,
-                                     points, path_length, last_x, last_y)
-            SELECT \(runID), camera_id, track_id, global_id, class_id, label, first_seen, last_seen, points,
-                   path_length, last_x, last_y FROM vigil_tracks_batch
-            ON CONFLICT (run_id, camera_id, track_id) DO UPDATE SET
-                global_id = coalesce(EXCLUDED.global_id, t.global_id),
-                first_seen = least(t.first_seen, EXCLUDED.first_seen),
-                last_seen = greatest(t.last_seen, EXCLUDED.last_seen),
-                points = t.points + EXCLUDED.points,
-                path_length = t.path_length + EXCLUDED.path_length,
-                last_x = EXCLUDED.last_x, last_y = EXCLUDED.last_y
-            """, logger: logger)
-        try await connection.query("""
+            WITH b AS (
+                SELECT camera_id, track_id, nullif(global_id, -1) AS global_id, class_id, label,
+                       to_timestamp(first_s) AS first_seen, to_timestamp(last_s) AS last_seen, points, path_length, last_x, last_y
+                FROM unnest(\(keys.map(\.camera))::int8[], \(keys.map(\.track))::int8[], \(s.map { $0.globalID ?? -1 })::int8[],
+                            \(s.map(\.classID))::int8[], \(s.map(\.label))::text[], \(s.map { Double($0.first) / 1e6 })::float8[],
+                            \(s.map { Double($0.last) / 1e6 })::float8[], \(s.map(\.points))::int8[], \(s.map(\.pathLength))::float8[],
+                            \(s.map(\.lastX))::float8[], \(s.map(\.lastY))::float8[])
+                     AS u(camera_id, track_id, global_id, class_id, label, first_s, last_s, points, path_length, last_x, last_y)
+            ), t AS (
+                INSERT INTO tracks AS t (run_id, camera_id, track_id, global_id, class_id, label, first_seen, last_seen,
+                                         points, path_length, last_x, last_y)
+                SELECT \(runID), camera_id, track_id, global_id, class_id, label, first_seen, last_seen, points,
+                       path_length, last_x, last_y FROM b
+                ON CONFLICT (run_id, camera_id, track_id) DO UPDATE SET
+                    global_id = coalesce(EXCLUDED.global_id, t.global_id),
+                    first_seen = least(t.first_seen, EXCLUDED.first_seen),
+                    last_seen = greatest(t.last_seen, EXCLUDED.last_seen),
+                    points = t.points + EXCLUDED.points,
+                    path_length = t.path_length + EXCLUDED.path_length,
+                    last_x = EXCLUDED.last_x, last_y = EXCLUDED.last_y
+            )
             INSERT INTO identities AS i (run_id, global_id, first_seen, last_seen, cameras)
-            SELECT \(runID), global_id, min(first_seen), max(last_seen), array_agg(DISTINCT camera_id ORDER BY camera_id)
-            FROM vigil_tracks_batch WHERE global_id IS NOT NULL GROUP BY global_id
+            SELECT \(runID), global_id, min(first_seen), max(last_seen), array_agg(DISTINCT camera_id::int ORDER BY camera_id::int)
+            FROM b WHERE global_id IS NOT NULL GROUP BY global_id
             ON CONFLICT (run_id, global_id) DO UPDATE SET
                 first_seen = least(i.first_seen, EXCLUDED.first_seen),
                 last_seen = greatest(i.last_seen, EXCLUDED.last_seen),

@@ -123,7 +123,15 @@ public func withDatabase<R: Sendable>(_ url: DatabaseURL, logger: Logger, maxCon
     try await Database.check(url, logger: logger)
     let database = Database(url: url, logger: logger, maxConnections: maxConnections)
     return try await withThrowingTaskGroup(of: Void.self, returning: R.self) { group in
-        group.addTask { await database.run() }
+        let started = AsyncStream<Void>.makeStream()
+        group.addTask {
+            started.continuation.finish()
+            await database.run()
+        }
+        // Lease only once the pool runs: postgres-nio's pool can fail to shut down when connections were
+        // requested before `run()` started.
+        for await _ in started.stream {}
+        await Task.yield()
         defer { group.cancelAll() }
         return try await body(database)
     }
