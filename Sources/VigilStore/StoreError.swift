@@ -15,6 +15,11 @@ public enum StoreError {
     /// or starting up, or the transaction lost a serialization race.
     public static func isTransient(_ error: any Error) -> Bool {
         if let vigil = error as? VigilError { return (vigil.cause as? PlainCause)?.transient ?? false }
+        // A transaction whose connection died mid-way: what counts is why it failed, not the wrapper.
+        if let transaction = error as? PostgresTransactionError {
+            return [transaction.beginError, transaction.closureError, transaction.commitError]
+                .compactMap { $0 }.contains { isTransient($0) }
+        }
         if error is IOError || error is ChannelError || error is NIOConnectionError { return true }
         // postgres-nio's pool gives up on a server that stays down (circuit breaker) with its own error type.
         if String(describing: type(of: error)) == "ConnectionPoolError" { return true }
