@@ -3,9 +3,6 @@ public import Logging
 import VigilCore
 import Foundation
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A throwaway PostgreSQL for tests. Uses the server in `VIGIL_TEST_DATABASE_URL` when set (its user
 /// needs CREATEDB), else starts one private cluster per test process in a temporary directory (as the
@@ -13,6 +10,7 @@ import Glibc
 /// a fresh database.
 public enum TestPostgres {
     private static let server = Mutex<Result<DatabaseURL, VigilError>?>(nil)
+    nonisolated(unsafe) private static var clusterDirectory: String?
 
     public static let logger: Logger = {
         var logger = Logger(label: "vigil.test.postgres")
@@ -44,7 +42,12 @@ public enum TestPostgres {
         }
         let cluster = try TestCluster()
         let url = try cluster.start()
-        ExitCleanup.register(directory: cluster.embedded.directory)
+        clusterDirectory = cluster.embedded.directory
+        atexit {
+            guard let dir = TestPostgres.clusterDirectory else { return }
+            _ = try? EmbeddedPostgres(directory: dir).stop(mode: "immediate")
+            try? FileManager.default.removeItem(atPath: dir)
+        }
         return url.with(database: "postgres")
     }
 
@@ -96,23 +99,5 @@ public final class TestCluster: Sendable {
     public func destroy() {
         _ = try? embedded.stop(mode: "immediate")
         try? FileManager.default.removeItem(atPath: embedded.directory)
-    }
-}
-
-/// Stops the per-process test cluster when the test process is gone, however it ends (normal exit,
-/// crash, kill): a detached watchdog shell polls the process and then stops the server and deletes
-/// the directory.
-enum ExitCleanup {
-    static func register(directory: String) {
-        let script = """
-            while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
-            kill -QUIT "$(head -1 '\(directory)/data/postmaster.pid')" 2>/dev/null
-            sleep 2; rm -rf '\(directory)'
-            """
-        let words: [String] = ["/bin/sh", "-c", script]
-        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ)
     }
 }
