@@ -7,13 +7,8 @@ import VigilTesting
 /// `kill -9` of `vigil run` in the middle of a batch run writing to PostgreSQL, then `vigil run --resume`:
 /// the rows equal those of an undisturbed run — none missing, none doubled.
 @Suite("Store resume (CLI)") struct StoreResumeTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let binary = packageRoot + "/.build/debug/vigil"
-    static var sample: String? {
-        [packageRoot + "/samples/vtest.avi", packageRoot + "/../shared/samples/vtest.avi", "/work/shared/samples/vtest.avi"]
-            .first { FileManager.default.fileExists(atPath: $0) }
-    }
+    static let binary = CLI.binary.path
+    static let sample = RunCLITests.vtest
 
     static func pipeline(in dir: String, video: String) throws -> String {
         let path = dir + "/store-resume.yaml"
@@ -74,14 +69,12 @@ import VigilTesting
         FROM track_points ORDER BY frame_index, track_id
         """
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary),
-                   "needs the CLI: build it with `swift build --product vigil` (.build/debug/vigil is missing)"),
-          .enabled(if: sample != nil, "needs samples/vtest.avi"))
+    @Test
     func killNineThenResumeEqualsUndisturbedRun() async throws {
         let dir = FileManager.default.temporaryDirectory.path + "/vigil-resume-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let file = try Self.pipeline(in: dir, video: Self.sample!)
+        let file = try Self.pipeline(in: dir, video: Self.sample)
 
         try await TestPostgres.withFreshDatabase { reference in
             let run = try Self.vigil(["run", file], databaseURL: reference)
