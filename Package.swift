@@ -61,6 +61,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["README.md"],
             resources: [.embedInCode("Migrations")],
             swiftSettings: strictSettings
         ),

@@ -61,11 +61,8 @@ enum JSONLinesEncoding {
         if let g = e.globalID { w.key("global_id"); w.number(g) }
         if let z = e.zone { w.key("zone"); w.string(z) }
         w.key("message"); w.string(e.message)
-        w.key("attributes"); w.raw("{")
-        for (i, key) in e.attributes.keys.sorted().enumerated() {
-            w.key(key, first: i == 0); w.string(e.attributes[key]!)
-        }
-        w.raw("}}")
+        w.key("attributes"); stringMap(e.attributes, into: &w)
+        w.raw("}")
     }
 
     static func encode(_ r: AggregateRow, into w: inout JSONWriter) {
@@ -76,11 +73,17 @@ enum JSONLinesEncoding {
         w.key("window_seconds"); w.number(r.windowSeconds)
         w.key("name"); w.string(r.name)
         w.key("value"); w.number(r.value)
-        w.key("dimensions"); w.raw("{")
-        for (i, key) in r.dimensions.keys.sorted().enumerated() {
-            w.key(key, first: i == 0); w.string(r.dimensions[key]!)
+        w.key("dimensions"); stringMap(r.dimensions, into: &w)
+        w.raw("}")
+    }
+
+    /// A string-to-string object with sorted keys, so output is stable across runs.
+    private static func stringMap(_ map: [String: String], into w: inout JSONWriter) {
+        w.raw("{")
+        for (i, key) in map.keys.sorted().enumerated() {
+            w.key(key, first: i == 0); w.string(map[key]!)
         }
-        w.raw("}}")
+        w.raw("}")
     }
 
     private static func box(_ b: BoundingBox, into w: inout JSONWriter) {
