@@ -102,21 +102,13 @@ public final class Database: Sendable {
         }
     }
 
-    /// Runs `body`, cancelling it when `timeout` passes first.
     private func withDeadline<R: Sendable>(_ timeout: Duration, doing: String,
                                            _ body: @escaping @Sendable () async throws -> R) async throws -> R {
         let url = self.url
-        return try await withThrowingTaskGroup(of: R?.self) { group in
-            group.addTask { try await body() }
-            group.addTask { try await Task.sleep(for: timeout); return nil }
-            defer { group.cancelAll() }
-            guard let value = try await group.next() ?? nil else {
-                throw VigilError(.database, "no answer from PostgreSQL within \(timeout) while \(doing); check that "
-                    + "the server is running and reachable", subject: url.description,
-                    cause: StoreError.PlainCause(state: nil, transient: true))
-            }
-            return value
-        }
+        return try await VigilStore.withDeadline(timeout, timeoutError: {
+            VigilError(.database, "no answer from PostgreSQL within \(timeout) while \(doing); check that the server "
+                + "is running and reachable", subject: url.description, cause: StoreError.PlainCause(state: nil, transient: true))
+        }, body)
     }
 
     /// Runs one statement and discards its rows.
@@ -151,17 +143,24 @@ public func withDatabase<R: Sendable>(_ url: DatabaseURL, logger: Logger, maxCon
                                       _ body: (Database) async throws -> R) async throws -> R {
     try await Database.check(url, logger: logger)
     let database = Database(url: url, logger: logger, maxConnections: maxConnections)
-    return try await withThrowingTaskGroup(of: Void.self, returning: R.self) { group in
-        let started = AsyncStream<Void>.makeStream()
-        group.addTask {
-            started.continuation.finish()
-            await database.run()
-        }
-        // Lease only once the pool runs: postgres-nio's pool can fail to shut down when connections were
-        // requested before `run()` started.
-        for await _ in started.stream {}
-        await Task.yield()
-        defer { group.cancelAll() }
-        return try await body(database)
+    // Lease only once the pool runs: postgres-nio's pool can fail to shut down when connections were
+    // requested before `run()` started.
+    let started = AsyncStream<Void>.makeStream()
+    let pool = Task {
+        started.continuation.finish()
+        await database.run()
     }
+    for await _ in started.stream {}
+    await Task.yield()
+    let result: Result<R, any Error>
+    do { result = .success(try await body(database)) } catch { result = .failure(error) }
+    // The pool shuts down when cancelled, waiting for its connections; one abandoned in a hung
+    // operation (see withDeadline) never comes back, so the wait is bounded.
+    pool.cancel()
+    do {
+        try await withDeadline(.seconds(10), timeoutError: { CancellationError() }) { await pool.value }
+    } catch {
+        logger.warning("the database pool did not shut down within 10 s; leaving it", metadata: ["db.url": "\(url)"])
+    }
+    return try result.get()
 }
