@@ -133,6 +133,8 @@ struct Committer: Sendable {
                 do {
                     try await writer.commit(batch)
                     coordinator.commitSucceeded(seq: batch.seq)
+                } catch let error as CancellationError {
+                    throw error
                 } catch {
                     try await failed(batch.seq, error)
                 }
@@ -141,6 +143,8 @@ struct Committer: Sendable {
                     let last = try await writer.lastBatch()
                     logger.info("database reachable again", metadata: ["batch.seq": "\(seq)", "batch.committed": "\(last >= seq)"])
                     coordinator.verified(seq: seq, lastCommittedBatch: last)
+                } catch let error as CancellationError {
+                    throw error
                 } catch {
                     try await failed(seq, error)
                 }
