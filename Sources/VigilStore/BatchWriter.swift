@@ -1,5 +1,4 @@
 import VigilCore
-import NIOCore
 import Synchronization
 
 /// Commits one batch over the sink's own libpq connection (binary COPY; every wait has a deadline):
@@ -121,7 +120,7 @@ struct BatchWriter: Sendable {
     static func copy(_ encoder: CopyBinaryEncoder, into table: String, _ columns: [String], _ session: LibPQSession) throws {
         guard !encoder.isEmpty else { return }
         let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
-        try encoder.buffer.withUnsafeReadableBytes { rows in
+        try encoder.withUnsafeBytes { rows in
             try CopyBinaryEncoder.trailer.withUnsafeBytes { trailer in
                 try session.copy(sql, [rows, trailer])
             }

@@ -12,10 +12,11 @@ public enum StoreError {
         return (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
-    /// Server errors that a retry on a new connection may get past: connection exceptions (class 08),
-    /// the server shutting down or starting up, too many connections, lost serialization races.
+    /// Server errors that a retry on a new connection may get past: connection exceptions (class 08, but
+    /// not 08P01: a protocol violation repeats on every attempt), the server shutting down or starting up,
+    /// too many connections, lost serialization races.
     static func isTransient(sqlState state: String) -> Bool {
-        state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300", "40001", "40P01"].contains(state)
+        (state.hasPrefix("08") && state != "08P01") || ["57P01", "57P02", "57P03", "53300", "40001", "40P01"].contains(state)
     }
 
     /// Whether retrying after reconnecting may succeed: the connection dropped, the server is shutting down
