@@ -317,8 +317,15 @@ final class LibPQSession {
 
     private static func errorMessage(_ conn: OpaquePointer) -> String {
         guard let text = PQerrorMessage(conn) else { return "" }
-        return String(cString: text).split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "; ")
+        // libpq wraps long messages onto indented lines: a line starting in lower case continues a sentence.
+        var message = ""
+        for line in String(cString: text).split(whereSeparator: \.isNewline) {
+            let part = line.trimmingCharacters(in: .whitespaces)
+            guard !part.isEmpty else { continue }
+            if !message.isEmpty { message += part.first!.isLowercase ? " " : "; " }
+            message += part
+        }
+        return message
     }
 }
 
