@@ -43,7 +43,7 @@ public struct CopyBinaryEncoder: Sendable {
     // MARK: Fields
 
     public mutating func endRow() {
-        if fieldCountOffset < 0 { field(0); fields = 0 }   // a row without fields
+        if fieldCountOffset < 0 { _ = field(0); fields = 0 }   // a row without fields
         storage.base.storeBytes(of: fields.bigEndian, toByteOffset: fieldCountOffset, as: Int16.self)
         fieldCountOffset = -1
         fields = 0
