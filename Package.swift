@@ -127,10 +127,10 @@ let package = Package(
             dependencies: ["VigilCore", "VigilPipeline", "VigilTesting", "VigilExport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "VigilMediaTests", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilMediaTests", dependencies: ["VigilCore", "VigilMedia", "VigilTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilVisionTests",
-            dependencies: ["VigilCore", "VigilVision", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "VigilVision", "VigilTesting", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

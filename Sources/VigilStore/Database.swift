@@ -69,24 +69,53 @@ public final class Database: Sendable {
         }
     }
 
-    /// Leases a connection. Fails with a clear ``VigilError`` when none can be had within `timeout`.
-    public func withConnection<R: Sendable>(timeout: Duration = .seconds(15), doing: String,
-                                            _ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+    /// How long one operation (lease plus work) may take before it is abandoned as a transient failure:
+    /// the pool waits for a connection while the server is down, and that wait must end.
+    public static let operationTimeout: Duration = .seconds(60)
+
+    /// Leases a connection and runs `body` on it. Fails with a clear ``VigilError`` when it does not
+    /// finish within `timeout` (transient: a retry after reconnecting may succeed).
+    public func withConnection<R: Sendable>(timeout: Duration = Database.operationTimeout, doing: String,
+                                            _ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await withDeadline(timeout, doing: doing) { [client] in
+                try await client.withConnection { connection in try await body(connection) }
+            }
         } catch {
             throw StoreError.wrap(error, doing: doing, url: url)
         }
     }
 
-    /// Runs `body` in one transaction, committed when it returns, rolled back when it throws.
-    public func withTransaction<R: Sendable>(doing: String, _ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+    /// Runs `body` in one transaction, committed when it returns, rolled back when it throws or
+    /// does not finish within `timeout`.
+    public func withTransaction<R: Sendable>(timeout: Duration = Database.operationTimeout, doing: String,
+                                             _ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        let logger = self.logger
         do {
-            return try await client.withConnection { connection in
-                try await connection.withTransaction(logger: logger) { try await body($0) }
+            return try await withDeadline(timeout, doing: doing) { [client] in
+                try await client.withConnection { connection in
+                    try await connection.withTransaction(logger: logger) { try await body($0) }
+                }
             }
         } catch {
             throw StoreError.wrap(error, doing: doing, url: url)
+        }
+    }
+
+    /// Runs `body`, cancelling it when `timeout` passes first.
+    private func withDeadline<R: Sendable>(_ timeout: Duration, doing: String,
+                                           _ body: @escaping @Sendable () async throws -> R) async throws -> R {
+        let url = self.url
+        return try await withThrowingTaskGroup(of: R?.self) { group in
+            group.addTask { try await body() }
+            group.addTask { try await Task.sleep(for: timeout); return nil }
+            defer { group.cancelAll() }
+            guard let value = try await group.next() ?? nil else {
+                throw VigilError(.database, "no answer from PostgreSQL within \(timeout) while \(doing); check that "
+                    + "the server is running and reachable", subject: url.description,
+                    cause: StoreError.PlainCause(state: nil, transient: true))
+            }
+            return value
         }
     }
 

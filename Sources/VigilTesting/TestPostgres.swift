@@ -14,7 +14,7 @@ public enum TestPostgres {
 
     public static let logger: Logger = {
         var logger = Logger(label: "vigil.test.postgres")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["VIGIL_TEST_LOG"] == "debug" ? .debug : .warning
         return logger
     }()
 

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Vigil: AsyncParsableCommand {
@@ -18,4 +21,28 @@ struct Vigil: AsyncParsableCommand {
         subcommands: [ValidateCommand.self, GraphCommand.self, RunCommand.self, ProbeCommand.self, ModelsCommand.self,
                       TrackCommand.self, DbCommand.self]
     )
+
+    static func main() async {
+        unblockTerminationSignals()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// A service must not depend on the signal mask it inherits: a parent that blocks SIGTERM (some
+    /// supervisors and test runners do) would make `vigil run --mode stream` impossible to stop
+    /// gracefully. Done first, on the main thread, so threads started later inherit it.
+    private static func unblockTerminationSignals() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Testing
+import VigilTesting
 
 /// Runs the built `vigil` binary, as a user would.
 enum CLI {
@@ -22,59 +24,31 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs `vigil args...` in `directory` (default: the package root) and waits for it.
+    /// Runs `vigil args...` in `directory` (default: the package root) and waits for it (killed after
+    /// `timeout` seconds, which the result reports as a failure).
     @discardableResult
-    static func run(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = try start(args, in: directory, environment: environment)
-        return process.wait()
+    static func run(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:],
+                    timeout: Double = 300) throws -> Result {
+        try start(args, in: directory, environment: environment).wait(timeout: timeout)
     }
 
     static func start(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Running {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = args
-        process.currentDirectoryURL = directory ?? packageRoot
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let running = Running(process: process, out: out, err: err)
-        try process.run()
-        running.startReading()
-        return running
+        Running(child: try ChildProcess([binary.path] + args,
+                                        environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                        directory: (directory ?? packageRoot).path))
     }
 
-    /// A started process whose output is drained continuously (so it never blocks on a full pipe).
-    final class Running: @unchecked Sendable {
-        let process: Process
-        private let out: Pipe, err: Pipe
-        private let lock = NSLock()
-        private var outData = Data(), errData = Data()
-        private let group = DispatchGroup()
+    /// A started `vigil`; its output is drained continuously (so it never blocks on a full pipe).
+    struct Running: Sendable {
+        let child: ChildProcess
 
-        init(process: Process, out: Pipe, err: Pipe) { self.process = process; self.out = out; self.err = err }
+        var isRunning: Bool { child.isRunning }
+        func signal(_ sig: Int32) { child.signal(sig) }
 
-        func startReading() {
-            for (pipe, isOut) in [(out, true), (err, false)] {
-                group.enter()
-                DispatchQueue.global().async { [self] in
-                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                    lock.withLock { if isOut { outData = data } else { errData = data } }
-                    group.leave()
-                }
-            }
-        }
-
-        func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
-
-        func wait() -> Result {
-            process.waitUntilExit()
-            group.wait()
-            return lock.withLock {
-                Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: String(decoding: errData, as: UTF8.self))
-            }
+        func wait(timeout: Double = 300) -> Result {
+            let result = child.wait(timeout: timeout)
+            if result.timedOut { Issue.record("vigil \(child.command) did not end within \(Int(timeout)) s and was killed") }
+            return Result(status: result.status, stdout: result.output, stderr: result.errors)
         }
     }
 

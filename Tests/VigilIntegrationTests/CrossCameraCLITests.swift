@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilTesting
 
 /// Two cameras cut from one real video (samples/vtest.avi, 768 px wide): `left` sees x 0..448 and
 /// `right` x 320..768, so they overlap in a 128 px band. Both are placed on the same site map by a
@@ -11,12 +12,9 @@ struct CrossCameraCLITests {
     static let offset = 320.0
 
     static func crop(_ filter: String, to url: URL) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ffmpeg", "-v", "error", "-y", "-i", RunCLITests.vtest, "-vf", filter, "-c:v", "mpeg4", "-q:v", "2", url.path]
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "ffmpeg \(filter)")
+        let result = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-i", RunCLITests.vtest, "-vf", filter,
+                                           "-c:v", "mpeg4", "-q:v", "2", url.path])
+        #expect(result.status == 0 && !result.timedOut, "ffmpeg \(filter): \(result.errors)")
     }
 
     @Test

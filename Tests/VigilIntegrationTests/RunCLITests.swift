@@ -92,7 +92,7 @@ struct RunCLITests {
         let running = try CLI.start(["run", pipeline.path, "--mode", "stream", "--quiet"])
         // The file plays at its own 10 frames/s; let a few seconds of it through.
         Thread.sleep(forTimeInterval: 3)
-        #expect(running.process.isRunning)
+        #expect(running.isRunning)
         running.signal(SIGTERM)
         let result = running.wait()
         #expect(result.status == 0, "\(result.stderr)")

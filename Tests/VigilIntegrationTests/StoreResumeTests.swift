@@ -36,32 +36,19 @@ import VigilTesting
         return path
     }
 
-    static func vigil(_ arguments: [String], databaseURL: DatabaseURL) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
+    static func vigil(_ arguments: [String], databaseURL: DatabaseURL) throws -> ChildProcess {
         var env = ProcessInfo.processInfo.environment
         env["DATABASE_URL"] = databaseURL.uri
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        return try ChildProcess([binary] + arguments, environment: env, stdout: .discard, stderr: .capture)
     }
 
     static func psql(_ url: DatabaseURL, _ sql: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [url.libpqString, "-Atq", "-v", "ON_ERROR_STOP=1", "-c", sql]
         var env = ProcessInfo.processInfo.environment
         if let password = url.password { env["PGPASSWORD"] = password }
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        let result = try ChildProcess.run(["/usr/bin/psql", url.libpqString, "-Atq", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                                          environment: env, timeout: 60)
+        guard result.status == 0 else { throw ChildProcessError("psql failed (\(result.status)): \(result.errors)") }
+        return result.output.split(separator: "\n").map(String.init)
     }
 
     static let dumpSQL = """
@@ -77,32 +64,39 @@ import VigilTesting
         let file = try Self.pipeline(in: dir, video: Self.sample)
 
         try await TestPostgres.withFreshDatabase { reference in
-            let run = try Self.vigil(["run", file], databaseURL: reference)
-            run.waitUntilExit()
-            #expect(run.terminationStatus == 0)
+            let run = await (try Self.vigil(["run", file], databaseURL: reference)).exited()
+            #expect(run.status == 0 && !run.timedOut, "\(run.errors)")
             let expected = try Self.psql(reference, Self.dumpSQL)
             #expect(expected.count > 100, "the reference run wrote too few track points to test anything")
 
             try await TestPostgres.withFreshDatabase { url in
                 let victim = try Self.vigil(["run", file], databaseURL: url)
-                // Wait until some batches are committed, then kill -9 mid-run.
-                var written = 0
-                let deadline = Date().addingTimeInterval(120)
-                while victim.isRunning, Date() < deadline {
-                    written = Int((try? Self.psql(url, "SELECT count(*) FROM track_points").first) ?? "0") ?? 0
-                    if written >= expected.count / 3 { break }
-                    try await Task.sleep(for: .milliseconds(50))
+                // As soon as a batch is committed, freeze the run (SIGSTOP: no race with its progress), then
+                // kill it. The watching runs on its own thread: tests running in parallel can keep the
+                // cooperative pool busy for longer than this run lasts.
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    Thread.detachNewThread {
+                        let deadline = Date().addingTimeInterval(120)
+                        while victim.isRunning, Date() < deadline {
+                            let written = Int((try? Self.psql(url, "SELECT count(*) FROM track_points").first) ?? "0") ?? 0
+                            if written > 0 { victim.signal(SIGSTOP); break }
+                            Thread.sleep(forTimeInterval: 0.02)
+                        }
+                        done.resume()
+                    }
                 }
-                #expect(victim.isRunning, "the run finished before it could be killed; use a longer input")
-                kill(victim.processIdentifier, SIGKILL)
-                victim.waitUntilExit()
+                if !victim.isRunning {
+                    let result = victim.wait()
+                    Issue.record("the run ended (status \(result.status)) before it could be killed: \(result.errors.suffix(2000))")
+                }
+                victim.signal(SIGKILL)
+                await victim.exited(timeout: 30)
                 let partial = Int(try Self.psql(url, "SELECT count(*) FROM track_points").first ?? "0") ?? 0
                 #expect(partial > 0 && partial < expected.count)
                 #expect(try Self.psql(url, "SELECT status FROM runs") == ["running"])
 
-                let resume = try Self.vigil(["run", "--resume", file], databaseURL: url)
-                resume.waitUntilExit()
-                #expect(resume.terminationStatus == 0)
+                let resume = await (try Self.vigil(["run", "--resume", file], databaseURL: url)).exited()
+                #expect(resume.status == 0 && !resume.timedOut, "\(resume.errors)")
                 let got = try Self.psql(url, Self.dumpSQL)
                 #expect(got.count == expected.count)
                 #expect(got == expected)

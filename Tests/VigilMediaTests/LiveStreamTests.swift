@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 import VigilMedia
+import VigilTesting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,27 +10,21 @@ import Glibc
 /// An MPEG-TS stream served over TCP by the ffmpeg CLI, like a camera.
 final class StreamServer {
     let port: Int
-    private var process: Process?
+    private var process: ChildProcess?
 
     init() throws { port = try Self.freePort() }
 
     func start() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop", "-1", "-i", try Samples.path("vtest.avi"),
-                       "-c:v", "mpeg4", "-g", "10", "-f", "mpegts", "tcp://127.0.0.1:\(port)?listen=1"]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        process = p
+        process = try ChildProcess(["ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop", "-1", "-i", try Samples.path("vtest.avi"),
+                                    "-c:v", "mpeg4", "-g", "10", "-f", "mpegts", "tcp://127.0.0.1:\(port)?listen=1"],
+                                   stdout: .discard, stderr: .discard)
     }
 
     /// Kills the server without a goodbye, like a camera losing power.
     func kill() {
         guard let p = process else { return }
-        if p.isRunning { Glibc.kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
+        p.signal(SIGKILL)
+        p.wait(timeout: 10)
         process = nil
     }
 
@@ -56,7 +51,7 @@ final class StreamServer {
 @Suite("Live streams")
 struct LiveStreamTests {
     @Test("a tcp:// stream is consumed; when the server dies and comes back the source reconnects, reports the gap and goes on",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func reconnectsAfterServerRestart() async throws {
         let server = try StreamServer()
         try server.start()
@@ -77,13 +72,13 @@ struct LiveStreamTests {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
-        try await waitFor("the first frames", seconds: 12) { collector.frames.count >= 15 }
+        try await waitFor("the first frames", seconds: 40) { collector.frames.count >= 15 }
         server.kill()
         try await Task.sleep(for: .seconds(1))
         let beforeRestart = collector.frames.count
         try server.start()
-        try await waitFor("the gap event", seconds: 12) { !collector.events.isEmpty }
-        try await waitFor("frames after the reconnect", seconds: 12) { collector.frames.count >= beforeRestart + 15 }
+        try await waitFor("the gap event", seconds: 40) { !collector.events.isEmpty }
+        try await waitFor("frames after the reconnect", seconds: 40) { collector.frames.count >= beforeRestart + 15 }
         shutdown.request()
         try await task.value
 
@@ -103,7 +98,7 @@ struct LiveStreamTests {
 
 @Suite("Stalled streams")
 struct StallTests {
-    @Test("a server that accepts but never sends fails with a read timeout, not a hang", .timeLimit(.minutes(1)))
+    @Test("a server that accepts but never sends fails with a read timeout, not a hang", .timeLimit(.minutes(3)))
     func stalledServerTimesOut() throws {
         // A listening socket nobody accepts from: the kernel completes the connection, no byte ever comes.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -129,7 +124,7 @@ struct StallTests {
 
 @Suite("Network inputs")
 struct NetworkInputTests {
-    @Test("an http:// URL decodes the same frames as the file", .timeLimit(.minutes(1)))
+    @Test("an http:// URL decodes the same frames as the file", .timeLimit(.minutes(3)))
     func httpInput() async throws {
         // MPEG-TS needs no seeking, which Python's simple HTTP server (no Range requests) cannot serve.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-media-http-\(getpid())")
@@ -138,15 +133,11 @@ struct NetworkInputTests {
         let made = Tools.run("ffmpeg", ["-v", "error", "-y", "-i", try Samples.path("carphone_pristine.mp4"), "-c", "copy", "-f", "mpegts", path])
         try #require(made.status == 0)
         let port = try StreamServer.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        server.arguments = ["-m", "http.server", "--bind", "127.0.0.1", "--directory", dir.path, "\(port)"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {   // SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
+        let server = try ChildProcess(["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir.path, "\(port)"],
+                                      stdout: .discard, stderr: .discard)
+        defer {
+            server.signal(SIGKILL)
+            server.wait(timeout: 10)
         }
         let url = "http://127.0.0.1:\(port)/carphone.ts"
         var reader: VideoReader?
@@ -164,7 +155,7 @@ struct NetworkInputTests {
         #expect(times.count == 120 && times == fileTimes)
     }
 
-    @Test("a udp:// MPEG-TS stream is consumed in stream mode", .timeLimit(.minutes(1)))
+    @Test("a udp:// MPEG-TS stream is consumed in stream mode", .timeLimit(.minutes(3)))
     func udpInput() async throws {
         let port = try StreamServer.freePort()
         let shutdown = ShutdownSignal()
@@ -173,16 +164,11 @@ struct NetworkInputTests {
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: collector.output) }
         try await Task.sleep(for: .milliseconds(300))   // the source binds the port, then the camera starts sending
-        let sender = Process()
-        sender.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sender.arguments = ["ffmpeg", "-v", "error", "-nostdin", "-re", "-i", try Samples.path("vtest.avi"), "-t", "8",
-                            "-c:v", "mpeg4", "-g", "10", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"]
-        sender.standardInput = FileHandle.nullDevice
-        sender.standardOutput = FileHandle.nullDevice
-        sender.standardError = FileHandle.nullDevice
-        try sender.run()
-        defer { kill(sender.processIdentifier, SIGKILL); sender.waitUntilExit() }
-        let deadline = Date().addingTimeInterval(20)
+        let sender = try ChildProcess(["ffmpeg", "-v", "error", "-nostdin", "-re", "-i", try Samples.path("vtest.avi"), "-t", "8",
+                                       "-c:v", "mpeg4", "-g", "10", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"],
+                                      stdout: .discard, stderr: .discard)
+        defer { sender.signal(SIGKILL); sender.wait(timeout: 10) }
+        let deadline = Date().addingTimeInterval(60)
         while collector.frames.count < 15 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         shutdown.request()
         try await task.value

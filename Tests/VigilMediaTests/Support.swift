@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 import VigilCore
 import VigilMedia
+import VigilTesting
 
 /// Real sample files and the real FFmpeg command-line tools the tests compare against.
 enum Samples {
@@ -39,24 +40,13 @@ enum Tools {
     struct Output { var status: Int32; var stdout: Data; var stderr: Data }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-        if let environment { process.environment = environment }
-        process.currentDirectoryURL = Samples.root
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return Output(status: -1, stdout: Data(), stderr: Data("\(error)".utf8)) }
-        // Read both pipes concurrently so a full stderr cannot block the child.
-        let errData = Mutex(Data())
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { let d = err.fileHandleForReading.readDataToEndOfFile(); errData.withLock { $0 = d } }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: stdout, stderr: errData.withLock { $0 })
+        do {
+            let result = try ChildProcess.run([executable] + arguments, environment: environment, directory: Samples.root.path)
+            if result.timedOut { Issue.record("\(executable) did not end in time and was killed") }
+            return Output(status: result.status, stdout: result.stdout, stderr: result.stderr)
+        } catch {
+            return Output(status: -1, stdout: Data(), stderr: Data("\(error)".utf8))
+        }
     }
 
     /// `ffprobe -count_frames`: the number of frames FFmpeg decodes from the first video stream.

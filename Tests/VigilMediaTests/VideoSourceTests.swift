@@ -71,7 +71,7 @@ struct VideoSourceTests {
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: collector.output) }
         // 0.5 s per pass (the window 3.5...4), paced in real time: wait for a third pass.
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)
         while collector.frames.count < 40 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         shutdown.request()
         try await task.value
@@ -112,7 +112,7 @@ struct BackpressureTests {
         let collector = Collector()
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: slowOutput(collector, delay: .milliseconds(150))) }
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)
         while collector.frames.count < 20 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         shutdown.request()
         try await task.value

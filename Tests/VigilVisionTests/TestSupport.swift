@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import VigilCore
+import VigilTesting
 @testable import VigilVision
 
 /// Where the package, its samples and its models are, and real frames read with the ffmpeg CLI.
@@ -38,20 +39,11 @@ enum TestSupport {
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw VigilError(.io, "\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        let result = try ChildProcess.run([executable] + arguments, environment: environment)
+        guard result.status == 0, !result.timedOut else {
+            throw VigilError(.io, "\(executable) \(arguments.joined(separator: " ")) exited with \(result.status): \(result.errors)")
         }
-        return data
+        return result.stdout
     }
 
     /// Frames `range` of a video as raw BGR (or grey) images of `width` x `height` (ffmpeg scales if needed).
