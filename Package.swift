@@ -30,6 +30,7 @@ let package = Package(
             pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "CVigilOpenCV",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
@@ -57,7 +58,7 @@ let package = Package(
         .target(
             name: "VigilStore",
             dependencies: [
-                "VigilCore",
+                "VigilCore", "CLibPQ",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

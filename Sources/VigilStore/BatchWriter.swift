@@ -1,100 +1,145 @@
 import VigilCore
-import Logging
-import NIOCore
-import PostgresNIO
-import struct Foundation.Date
+import Synchronization
 
-/// Commits one batch: COPY of each table's rows, the track and identity summaries, the stream
-/// checkpoints and the run's `last_batch`, all in one transaction. The `last_batch = seq - 1` guard
-/// makes a second commit of the same batch impossible even if the caller's bookkeeping were wrong.
-public struct BatchWriter: Sendable {
-    public let database: Database
-    public let partitions: PartitionManager
-    public let runID: Int
+/// Commits one batch over the sink's own libpq connection (binary COPY; every wait has a deadline):
+/// the partitions for the batch's days, then one transaction with the binary COPY of each table's rows,
+/// the track and identity summaries, the stream checkpoints and the run's `last_batch`. The
+/// `last_batch = seq - 1` guard makes a second commit of the same batch impossible even if the caller's
+/// bookkeeping were wrong.
+struct BatchWriter: Sendable {
+    let connection: LibPQConnection
+    let runID: Int
+    private let partitionDays = PartitionDays()
 
-    public init(database: Database, partitions: PartitionManager, runID: Int) {
-        self.database = database; self.partitions = partitions; self.runID = runID
+    /// What the writer knows about partitions: whether the tables are hypertables (`nil` until asked) and
+    /// the days whose partitions it made sure of.
+    private final class PartitionDays: Sendable {
+        struct State {
+            var hypertables: Bool?
+            var days: Set<UTCDay> = []
+        }
+        let state = Mutex(State())
     }
 
-    public func commit(_ batch: CommitStateMachine<SinkBatch>.Batch) async throws {
+    init(connection: LibPQConnection, runID: Int) {
+        self.connection = connection; self.runID = runID
+    }
+
+    var url: DatabaseURL { connection.url }
+
+    func commit(_ batch: CommitStateMachine<SinkBatch>.Batch) async throws {
         let payload = batch.payload
-        try await partitions.ensure(days: payload.days)
-        let runID = self.runID
-        let logger = database.logger
-        let hasRange = payload.minTime <= payload.maxTime
-        let low = Self.date(hasRange ? payload.minTime : 0), high = Self.date(hasRange ? payload.maxTime : 0)
-        let keys = Array(batch.positions.keys)
-        let positions = keys.map { batch.positions[$0]! }
-        // Few statements per batch: each is a round trip, and batches are small.
-        try await database.withTransaction(doing: "committing batch \(batch.seq) of run \(runID)") { connection in
-            let claimed = try await connection.query("""
-                UPDATE runs SET last_batch = \(batch.seq), frames = frames + \(payload.frames),
-                    rows_written = rows_written + \(batch.rows),
-                    data_from = CASE WHEN \(hasRange) THEN least(coalesce(data_from, \(low)), \(low)) ELSE data_from END,
-                    data_until = CASE WHEN \(hasRange) THEN greatest(coalesce(data_until, \(high)), \(high)) ELSE data_until END
-                WHERE id = \(runID) AND last_batch = \(batch.seq - 1) RETURNING id
-                """, logger: logger)
-            var count = 0
-            for try await _ in claimed.decode(Int.self) { count += 1 }
-            guard count == 1 else {
-                throw VigilError(.database, "batch \(batch.seq) of run \(runID) cannot be committed: the run is gone or "
-                    + "another writer advanced it; is another `vigil run` writing the same pipeline and inputs?",
-                    subject: database.url.description)
+        for (table, encoder) in [("track_points", payload.trackPoints), ("detections", payload.detections),
+                                 ("events", payload.events), ("aggregates", payload.aggregates)] {
+            if let (value, bits) = encoder.outOfRange {
+                throw VigilError(.invalidArgument, "a value of \(table) (\(value)) does not fit its \(bits)-bit integer "
+                    + "column; batch \(batch.seq) was not written", subject: url.description)
             }
-            try await Self.copy(payload.trackPoints, table: "track_points", columns: SinkBatch.trackPointColumns, connection, logger)
-            try await Self.copy(payload.detections, table: "detections", columns: SinkBatch.detectionColumns, connection, logger)
-            try await Self.copy(payload.events, table: "events", columns: SinkBatch.eventColumns, connection, logger)
-            try await Self.copy(payload.aggregates, table: "aggregates", columns: SinkBatch.aggregateColumns, connection, logger)
-            if !payload.tracks.isEmpty { try await Self.upsertTracks(payload.tracks, runID: runID, connection, logger) }
-            let invalidate = hasRange && !payload.trackPoints.isEmpty
-            try await connection.query("""
-                WITH checkpoint AS (
-                    INSERT INTO checkpoints (run_id, source, stream, last_time, at_last_time, messages)
-                    SELECT \(runID), * FROM unnest(\(keys.map(\.source))::text[], \(keys.map(\.stream))::text[],
-                        \(positions.map(\.lastTime))::float8[], \(positions.map(\.atLastTime))::int8[],
-                        \(positions.map(\.messages))::int8[])
-                    ON CONFLICT (run_id, source, stream) DO UPDATE SET last_time = EXCLUDED.last_time,
-                        at_last_time = EXCLUDED.at_last_time, messages = EXCLUDED.messages, updated_at = now()
-                )
-                INSERT INTO rollup_invalidations (low, high) SELECT \(low), \(high) WHERE \(invalidate)
-                """, logger: logger)
+        }
+        let runID = self.runID
+        let url = self.url
+        let days = payload.days
+        try await connection.withSession(doing: "committing batch \(batch.seq) of run \(runID)") { session in
+            try ensurePartitions(days, session)
+            let hasRange = payload.minTime <= payload.maxTime
+            let low = hasRange ? SQLText.timestamp(payload.minTime) : nil
+            let high = hasRange ? SQLText.timestamp(payload.maxTime) : nil
+            try session.transaction {
+                // least/greatest ignore NULL: without rows with a time, the range stays as it was.
+                let claimed = try session.query("""
+                    UPDATE runs SET last_batch = $1::int8, frames = frames + $2::int8, rows_written = rows_written + $3::int8,
+                        data_from = least(data_from, $4::timestamptz), data_until = greatest(data_until, $5::timestamptz)
+                    WHERE id = $6::int8 AND last_batch = $7::int8 RETURNING id
+                    """, ["\(batch.seq)", "\(payload.frames)", "\(batch.rows)", low, high, "\(runID)", "\(batch.seq - 1)"])
+                guard claimed.count == 1 else {
+                    throw VigilError(.database, "batch \(batch.seq) of run \(runID) cannot be committed: the run is gone or "
+                        + "another writer advanced it; is another `vigil run` writing the same pipeline and inputs?",
+                        subject: url.description)
+                }
+                try Self.copy(payload.trackPoints, into: "track_points", SinkBatch.trackPointColumns, session)
+                try Self.copy(payload.detections, into: "detections", SinkBatch.detectionColumns, session)
+                try Self.copy(payload.events, into: "events", SinkBatch.eventColumns, session)
+                try Self.copy(payload.aggregates, into: "aggregates", SinkBatch.aggregateColumns, session)
+                if !payload.tracks.isEmpty { try Self.upsertTracks(payload.tracks, runID: runID, session) }
+                let keys = Array(batch.positions.keys)
+                let positions = keys.map { batch.positions[$0]! }
+                try session.query("""
+                    WITH checkpoint AS (
+                        INSERT INTO checkpoints (run_id, source, stream, last_time, at_last_time, messages)
+                        SELECT $1::int8, * FROM unnest($2::text[], $3::text[], $4::float8[], $5::int8[], $6::int8[])
+                        ON CONFLICT (run_id, source, stream) DO UPDATE SET last_time = EXCLUDED.last_time,
+                            at_last_time = EXCLUDED.at_last_time, messages = EXCLUDED.messages, updated_at = now()
+                    )
+                    INSERT INTO rollup_invalidations (low, high) SELECT $7::timestamptz, $8::timestamptz WHERE $9::bool
+                    """, ["\(runID)", SQLText.array(keys.map(\.source)), SQLText.array(keys.map(\.stream)),
+                          SQLText.array(positions.map(\.lastTime)), SQLText.array(positions.map(\.atLastTime)),
+                          SQLText.array(positions.map(\.messages)), low, high,
+                          hasRange && !payload.trackPoints.isEmpty ? "true" : "false"])
+            }
         }
     }
 
-    static func date(_ micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
-
-    static func copy(_ encoder: CopyTextEncoder, table: String, columns: [String], _ connection: PostgresConnection,
-                     _ logger: Logger) async throws {
-        guard !encoder.isEmpty else { return }
-        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-            // Large buffers are sent in slices so the server can start parsing while the rest travels.
-            var buffer = encoder.buffer
-            let slice = 1 << 20
-            while buffer.readableBytes > slice {
-                try await writer.write(buffer.readSlice(length: slice)!)
+    /// The run's `last_batch`: the sequence number of its last committed batch.
+    func lastBatch() async throws -> Int {
+        let runID = self.runID, url = self.url
+        return try await connection.withSession(doing: "reading the run's last committed batch") { session in
+            let rows = try session.query("SELECT last_batch FROM runs WHERE id = $1::int8", ["\(runID)"])
+            guard let text = rows.first?.first ?? nil, let value = Int(text) else {
+                throw VigilError(.database, "run \(runID) disappeared from the runs table (replaced by another process?)",
+                                 subject: url.description)
             }
-            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            return value
+        }
+    }
+
+    /// Creates the partitions of `days` this writer has not seen yet, in a transaction of its own before
+    /// the batch's (partition DDL locks the parent table until commit).
+    private func ensurePartitions(_ days: Set<UTCDay>, _ session: LibPQSession) throws {
+        var state = partitionDays.state.withLock { $0 }
+        if state.hypertables == nil {
+            let kind = try session.query("SELECT relkind::text FROM pg_class WHERE oid = to_regclass('track_points')")
+            guard let value = kind.first?.first ?? nil else {
+                throw VigilError(.database, "table track_points does not exist; run `vigil db migrate`", subject: url.description)
+            }
+            state.hypertables = value != "p"
+        }
+        let missing = state.hypertables == true ? [] : days.subtracting(state.days).sorted()
+        if !missing.isEmpty {
+            try session.transaction {
+                try session.execute(PartitionManager.lockStatement)
+                try session.execute(PartitionManager.timeTables.flatMap { table in
+                    missing.map { PartitionManager.createStatement(table, $0) }
+                }.joined(separator: ";\n"))
+            }
+            state.days.formUnion(missing)
+        }
+        partitionDays.state.withLock { $0 = state }
+    }
+
+    /// `COPY table (columns) FROM STDIN (FORMAT binary)` of the encoder's rows.
+    static func copy(_ encoder: CopyBinaryEncoder, into table: String, _ columns: [String], _ session: LibPQSession) throws {
+        guard !encoder.isEmpty else { return }
+        let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
+        try encoder.withUnsafeBytes { rows in
+            try CopyBinaryEncoder.trailer.withUnsafeBytes { trailer in
+                try session.copy(sql, [rows, trailer])
+            }
         }
     }
 
     /// Track summaries and identities of the batch, in one statement.
-    static func upsertTracks(_ tracks: [SinkBatch.TrackKey: SinkBatch.TrackSummary], runID: Int,
-                             _ connection: PostgresConnection, _ logger: Logger) async throws {
+    static func upsertTracks(_ tracks: [SinkBatch.TrackKey: SinkBatch.TrackSummary], runID: Int, _ session: LibPQSession) throws {
         let keys = Array(tracks.keys)
         let s = keys.map { tracks[$0]! }
-        try await connection.query("""
+        try session.query("""
             WITH b AS (
-                SELECT camera_id, track_id, nullif(global_id, -1) AS global_id, class_id, label,
-                       to_timestamp(first_s) AS first_seen, to_timestamp(last_s) AS last_seen, points, path_length, last_x, last_y
-                FROM unnest(\(keys.map(\.camera))::int8[], \(keys.map(\.track))::int8[], \(s.map { $0.globalID ?? -1 })::int8[],
-                            \(s.map(\.classID))::int8[], \(s.map(\.label))::text[], \(s.map { Double($0.first) / 1e6 })::float8[],
-                            \(s.map { Double($0.last) / 1e6 })::float8[], \(s.map(\.points))::int8[], \(s.map(\.pathLength))::float8[],
-                            \(s.map(\.lastX))::float8[], \(s.map(\.lastY))::float8[])
-                     AS u(camera_id, track_id, global_id, class_id, label, first_s, last_s, points, path_length, last_x, last_y)
+                SELECT * FROM unnest($2::int4[], $3::int4[], $4::int4[], $5::int2[], $6::text[], $7::timestamptz[],
+                                     $8::timestamptz[], $9::int8[], $10::float8[], $11::float8[], $12::float8[])
+                     AS u(camera_id, track_id, global_id, class_id, label, first_seen, last_seen, points, path_length, last_x, last_y)
             ), t AS (
                 INSERT INTO tracks AS t (run_id, camera_id, track_id, global_id, class_id, label, first_seen, last_seen,
                                          points, path_length, last_x, last_y)
-                SELECT \(runID), camera_id, track_id, global_id, class_id, label, first_seen, last_seen, points,
+                SELECT $1::int8, camera_id, track_id, global_id, class_id, label, first_seen, last_seen, points,
                        path_length, last_x, last_y FROM b
                 ON CONFLICT (run_id, camera_id, track_id) DO UPDATE SET
                     global_id = coalesce(EXCLUDED.global_id, t.global_id),
@@ -105,12 +150,16 @@ public struct BatchWriter: Sendable {
                     last_x = EXCLUDED.last_x, last_y = EXCLUDED.last_y
             )
             INSERT INTO identities AS i (run_id, global_id, first_seen, last_seen, cameras)
-            SELECT \(runID), global_id, min(first_seen), max(last_seen), array_agg(DISTINCT camera_id::int ORDER BY camera_id::int)
+            SELECT $1::int8, global_id, min(first_seen), max(last_seen), array_agg(DISTINCT camera_id ORDER BY camera_id)
             FROM b WHERE global_id IS NOT NULL GROUP BY global_id
             ON CONFLICT (run_id, global_id) DO UPDATE SET
                 first_seen = least(i.first_seen, EXCLUDED.first_seen),
                 last_seen = greatest(i.last_seen, EXCLUDED.last_seen),
                 cameras = ARRAY(SELECT DISTINCT c FROM unnest(i.cameras || EXCLUDED.cameras) AS c ORDER BY c)
-            """, logger: logger)
+            """, ["\(runID)", SQLText.array(keys.map(\.camera)), SQLText.array(keys.map(\.track)), SQLText.array(s.map(\.globalID)),
+                  SQLText.array(s.map(\.classID)), SQLText.array(s.map(\.label)),
+                  SQLText.array(s.map { SQLText.timestamp($0.first) }), SQLText.array(s.map { SQLText.timestamp($0.last) }),
+                  SQLText.array(s.map(\.points)), SQLText.array(s.map(\.pathLength)), SQLText.array(s.map(\.lastX)),
+                  SQLText.array(s.map(\.lastY))])
     }
 }

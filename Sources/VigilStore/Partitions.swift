@@ -21,6 +21,17 @@ public final class PartitionManager: @unchecked Sendable {
 
     public static func partitionName(_ table: String, _ day: UTCDay) -> String { "\(table)_p\(day.compact)" }
 
+    /// Serializes partition DDL between Vigil processes (until the transaction ends).
+    static let lockStatement = "SELECT pg_advisory_xact_lock(\(lockKey))"
+
+    /// Creates the partition of `table` for `day` unless it exists.
+    static func createStatement(_ table: String, _ day: UTCDay) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS "\(partitionName(table, day))" PARTITION OF "\(table)"
+        FOR VALUES FROM ('\(day) 00:00:00+00') TO ('\(day.adding(1)) 00:00:00+00')
+        """
+    }
+
     /// Makes sure every table in `tables` has a partition for each of `days`.
     public func ensure(days: Set<UTCDay>, tables: [String] = PartitionManager.timeTables) async throws {
         if try await usesHypertables() { return }
@@ -32,13 +43,9 @@ public final class PartitionManager: @unchecked Sendable {
         guard !missing.isEmpty else { return }
         let sorted = missing.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         try await database.withTransaction(doing: "creating time partitions") { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: self.database.logger)
+            try await connection.query(PostgresQuery(unsafeSQL: Self.lockStatement), logger: self.database.logger)
             for (table, day) in sorted {
-                let name = Self.partitionName(table, day)
-                try await connection.query(PostgresQuery(unsafeSQL: """
-                    CREATE TABLE IF NOT EXISTS "\(name)" PARTITION OF "\(table)"
-                    FOR VALUES FROM ('\(day) 00:00:00+00') TO ('\(day.adding(1)) 00:00:00+00')
-                    """), logger: self.database.logger)
+                try await connection.query(PostgresQuery(unsafeSQL: Self.createStatement(table, day)), logger: self.database.logger)
             }
         }
         for (table, day) in missing { known[table]!.insert(day) }

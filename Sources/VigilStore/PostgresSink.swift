@@ -56,8 +56,11 @@ final class PostgresSink: Stage {
                 batchRows: spec.batchRows, batchAge: spec.batchAge, maxBufferedRows: spec.maxBufferedRows, retryFor: spec.retryFor)
             let coordinator = CommitCoordinator(machine: CommitStateMachine(
                 configuration: configuration, lastCommittedSeq: handle.lastBatch, positions: handle.checkpoints) { SinkBatch() })
-            let writer = BatchWriter(database: database, partitions: partitions, runID: handle.id)
-            let committer = Committer(coordinator: coordinator, writer: writer, runs: runs, logger: logger)
+            // The commit path has its own libpq connection on its own thread (binary COPY, deadlines on every wait).
+            let connection = LibPQConnection(url: database.url)
+            defer { connection.close() }
+            let writer = BatchWriter(connection: connection, runID: handle.id)
+            let committer = Committer(coordinator: coordinator, writer: writer, logger: logger)
             var skipped = 0
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await committer.run() }
@@ -111,7 +114,6 @@ final class PostgresSink: Stage {
 struct Committer: Sendable {
     let coordinator: CommitCoordinator<SinkBatch>
     let writer: BatchWriter
-    let runs: RunStore
     let logger: Logger
 
     func run() async throws {
@@ -131,14 +133,18 @@ struct Committer: Sendable {
                 do {
                     try await writer.commit(batch)
                     coordinator.commitSucceeded(seq: batch.seq)
+                } catch let error as CancellationError {
+                    throw error
                 } catch {
                     try await failed(batch.seq, error)
                 }
             case .verify(let seq):
                 do {
-                    let last = try await runs.lastBatch(runID: writer.runID)
+                    let last = try await writer.lastBatch()
                     logger.info("database reachable again", metadata: ["batch.seq": "\(seq)", "batch.committed": "\(last >= seq)"])
                     coordinator.verified(seq: seq, lastCommittedBatch: last)
+                } catch let error as CancellationError {
+                    throw error
                 } catch {
                     try await failed(seq, error)
                 }
@@ -151,7 +157,7 @@ struct Committer: Sendable {
             case .giveUp(let rows):
                 throw VigilError(.database, "gave up after retrying for \(Int(coordinator.retryFor))s: the database stayed "
                     + "unreachable; \(rows) rows were not written (re-run with --resume to continue after the last "
-                    + "committed batch)", subject: writer.database.url.description)
+                    + "committed batch)", subject: writer.url.description)
             }
         }
     }
@@ -160,11 +166,11 @@ struct Committer: Sendable {
         let transient = StoreError.isTransient(error)
         switch coordinator.commitFailed(seq: seq, transient: transient) {
         case .fail:
-            throw StoreError.wrap(error, doing: "committing batch \(seq)", url: writer.database.url)
+            throw StoreError.wrap(error, doing: "committing batch \(seq)", url: writer.url)
         case .retry(let delay):
             logger.warning("database unavailable, will retry", metadata: [
                 "batch.seq": "\(seq)", "retry.after_seconds": "\(delay)", "rows.buffered": "\(coordinator.bufferedRows)",
-                "error": "\(StoreError.wrap(error, doing: "committing", url: writer.database.url).message)"])
+                "error": "\(StoreError.wrap(error, doing: "committing", url: writer.url).message)"])
         }
     }
 }

@@ -128,20 +128,6 @@ public struct RunStore: Sendable {
             """, doing: "recording the end of the run")
     }
 
-    /// The run's `last_batch`: the sequence number of its last committed batch.
-    public func lastBatch(runID: Int) async throws -> Int {
-        try await database.withConnection(doing: "reading the run's last committed batch") { connection in
-            let rows = try await connection.query("SELECT last_batch FROM runs WHERE id = \(runID)", logger: self.database.logger)
-            var value: Int?
-            for try await v in rows.decode(Int.self) { value = v }
-            guard let value else {
-                throw VigilError(.database, "run \(runID) disappeared from the runs table (replaced by another process?)",
-                                 subject: self.database.url.description)
-            }
-            return value
-        }
-    }
-
     /// Camera ids for source names, creating cameras as needed.
     public func cameraIDs(for sources: [String: String?]) async throws -> [String: Int] {
         guard !sources.isEmpty else { return [:] }

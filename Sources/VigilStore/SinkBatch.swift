@@ -1,7 +1,7 @@
 public import VigilCore
 public import struct Foundation.Date
 
-/// The rows of one batch, already encoded for COPY, plus what the batch's transaction needs besides:
+/// The rows of one batch, already encoded for binary COPY, plus what the batch's transaction needs besides:
 /// per-track summaries, the days it touches (partitions) and its time range.
 public struct SinkBatch: Sendable {
     public struct TrackKey: Hashable, Sendable { var camera: Int; var track: Int }
@@ -17,10 +17,10 @@ public struct SinkBatch: Sendable {
         var lastY: Double
     }
 
-    public var trackPoints = CopyTextEncoder()
-    public var detections = CopyTextEncoder(capacity: 256)
-    public var events = CopyTextEncoder(capacity: 256)
-    public var aggregates = CopyTextEncoder(capacity: 256)
+    public var trackPoints = CopyBinaryEncoder()
+    public var detections = CopyBinaryEncoder(capacity: 256)
+    public var events = CopyBinaryEncoder(capacity: 256)
+    public var aggregates = CopyBinaryEncoder(capacity: 256)
     public var tracks: [TrackKey: TrackSummary] = [:]
     /// Days covered by the rows (each needs a partition).
     public var days: Set<UTCDay> {
@@ -99,12 +99,7 @@ public struct RowBuilder: Sendable {
             }
             if writeDetections {
                 for d in frame.detections {
-                    batch.detections.timestamp(microseconds: t); batch.detections.int(camera); batch.detections.int(runID)
-                    batch.detections.int(frame.info.index); batch.detections.double(frame.info.time.seconds)
-                    batch.detections.int(d.classID); batch.detections.text(d.label); batch.detections.double(d.score)
-                    batch.detections.double(d.box.x); batch.detections.double(d.box.y)
-                    batch.detections.double(d.box.width); batch.detections.double(d.box.height)
-                    batch.detections.endRow()
+                    Self.writeDetection(d, frame: frame, micros: t, camera: camera, run: runID, into: &batch.detections)
                 }
             }
         case .event(let event):
@@ -118,20 +113,30 @@ public struct RowBuilder: Sendable {
         }
     }
 
+    // Column types: see Migrations/v0001_schema.sql (binary COPY takes each type's exact width).
+
     static func writeTrackPoint(_ p: TrackPoint, frame: AnnotatedFrame, micros t: Int64, camera: Int, run: Int,
-                                into e: inout CopyTextEncoder) {
-        e.timestamp(microseconds: t); e.int(camera); e.int(run); e.int(frame.info.index)
-        e.double(frame.info.time.seconds); e.int(p.trackID); e.int(p.globalID); e.int(p.classID)
+                                into e: inout CopyBinaryEncoder) {
+        e.timestamp(microseconds: t); e.int32(camera); e.int64(run); e.int32(frame.info.index)
+        e.float8(frame.info.time.seconds); e.int32(p.trackID); e.int32(p.globalID); e.int16(p.classID)
         e.text(p.label); e.text(p.state.rawValue)
-        e.double(p.box.x); e.double(p.box.y); e.double(p.box.width); e.double(p.box.height)
-        e.double(p.score); e.double(p.mapX); e.double(p.mapY)
+        e.float8(p.box.x); e.float8(p.box.y); e.float8(p.box.width); e.float8(p.box.height)
+        e.float8(p.score); e.float8(p.mapX); e.float8(p.mapY)
         e.endRow()
     }
 
-    static func writeEvent(_ event: Event, micros t: Int64, camera: Int, run: Int, into e: inout CopyTextEncoder) {
-        e.timestamp(microseconds: t); e.int(camera); e.int(run); e.double(event.time.seconds)
-        e.text(event.rule); e.text(event.kind); e.text(event.severity.rawValue); e.int(event.trackID)
-        e.int(event.globalID); e.text(event.zone); e.text(event.message)
+    static func writeDetection(_ d: Detection, frame: AnnotatedFrame, micros t: Int64, camera: Int, run: Int,
+                               into e: inout CopyBinaryEncoder) {
+        e.timestamp(microseconds: t); e.int32(camera); e.int64(run); e.int32(frame.info.index)
+        e.float8(frame.info.time.seconds); e.int16(d.classID); e.text(d.label); e.float8(d.score)
+        e.float8(d.box.x); e.float8(d.box.y); e.float8(d.box.width); e.float8(d.box.height)
+        e.endRow()
+    }
+
+    static func writeEvent(_ event: Event, micros t: Int64, camera: Int, run: Int, into e: inout CopyBinaryEncoder) {
+        e.timestamp(microseconds: t); e.int32(camera); e.int64(run); e.float8(event.time.seconds)
+        e.text(event.rule); e.text(event.kind); e.text(event.severity.rawValue); e.int32(event.trackID)
+        e.int32(event.globalID); e.text(event.zone); e.text(event.message)
         var attributes = event.attributes
         // Evidence paths travel as a comma-separated `evidence` attribute.
         let evidence = attributes.removeValue(forKey: "evidence")?.split(separator: ",").map(String.init) ?? []
@@ -139,9 +144,9 @@ public struct RowBuilder: Sendable {
         e.endRow()
     }
 
-    static func writeAggregate(_ row: AggregateRow, micros t: Int64, camera: Int, run: Int, into e: inout CopyTextEncoder) {
-        e.timestamp(microseconds: t); e.int(camera); e.int(run); e.double(row.windowSeconds)
-        e.text(row.name); e.double(row.value); e.jsonObject(row.dimensions)
+    static func writeAggregate(_ row: AggregateRow, micros t: Int64, camera: Int, run: Int, into e: inout CopyBinaryEncoder) {
+        e.timestamp(microseconds: t); e.int32(camera); e.int64(run); e.float8(row.windowSeconds)
+        e.text(row.name); e.float8(row.value); e.jsonObject(row.dimensions)
         e.endRow()
     }
 

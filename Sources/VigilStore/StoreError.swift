@@ -8,13 +8,28 @@ import NIOPosix
 public enum StoreError {
     /// SQLSTATE of a server error, if the error came from the server.
     public static func sqlState(_ error: any Error) -> String? {
-        (error as? PSQLError)?.serverInfo?[.sqlState]
+        if let libpq = error as? LibPQError { return libpq.sqlState }
+        return (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// Server errors that a retry on a new connection may get past: connection exceptions (class 08, but
+    /// not 08P01: a protocol violation repeats on every attempt), the server shutting down or starting up,
+    /// too many connections, lost serialization races.
+    static func isTransient(sqlState state: String) -> Bool {
+        (state.hasPrefix("08") && state != "08P01") || ["57P01", "57P02", "57P03", "53300", "40001", "40P01"].contains(state)
     }
 
     /// Whether retrying after reconnecting may succeed: the connection dropped, the server is shutting down
     /// or starting up, or the transaction lost a serialization race.
     public static func isTransient(_ error: any Error) -> Bool {
         if let vigil = error as? VigilError { return (vigil.cause as? PlainCause)?.transient ?? false }
+        if let libpq = error as? LibPQError {
+            switch libpq.kind {
+            case .connect, .timeout, .connectionLost: return true
+            case .authentication, .protocolViolation: return false
+            case .server: return isTransient(sqlState: libpq.sqlState ?? "")
+            }
+        }
         // A transaction whose connection died mid-way: what counts is why it failed, not the wrapper.
         if let transaction = error as? PostgresTransactionError {
             return [transaction.beginError, transaction.closureError, transaction.commitError]
@@ -28,8 +43,7 @@ public enum StoreError {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
             return true
         case .server:
-            let state = psql.serverInfo?[.sqlState] ?? ""
-            return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300", "40001", "40P01"].contains(state)
+            return isTransient(sqlState: psql.serverInfo?[.sqlState] ?? "")
         default:
             return false
         }
@@ -40,6 +54,7 @@ public enum StoreError {
         if let vigil = error as? VigilError { return vigil }
         let subject = url.description
         let transient = isTransient(error)
+        if let libpq = error as? LibPQError { return wrap(libpq, doing: doing, url: url, transient: transient) }
         guard let psql = error as? PSQLError else {
             if let conn = error as? NIOConnectionError {
                 return VigilError(.database, "cannot connect to PostgreSQL while \(doing): "
@@ -84,6 +99,36 @@ public enum StoreError {
         default:
             return VigilError(.database, "database error while \(doing): \(psql.code)", subject: subject,
                               cause: PlainCause(state: nil, transient: transient))
+        }
+    }
+
+    private static func wrap(_ error: LibPQError, doing: String, url: DatabaseURL, transient: Bool) -> VigilError {
+        let subject = url.description
+        let cause = PlainCause(state: error.sqlState, transient: transient)
+        switch error.kind {
+        case .connect:
+            return VigilError(.database, "cannot connect to PostgreSQL while \(doing): \(error.message); "
+                + "check DATABASE_URL and that the server is running", subject: subject, cause: cause)
+        case .authentication:
+            return VigilError(.database, "authentication failed for user '\(url.user)': \(error.message); "
+                + "check the user and password in DATABASE_URL", subject: subject, cause: cause)
+        case .timeout:
+            return VigilError(.database, "PostgreSQL did not answer while \(doing): \(error.message); the connection was "
+                + "dropped — check that the server is running and not overloaded", subject: subject, cause: cause)
+        case .connectionLost:
+            return VigilError(.database, "the connection to PostgreSQL failed while \(doing): \(error.message); "
+                + "check the server log", subject: subject, cause: cause)
+        case .protocolViolation:
+            return VigilError(.database, "unexpected answer from PostgreSQL while \(doing): \(error.message)",
+                              subject: subject, cause: cause)
+        case .server:
+            if error.sqlState == "3D000" {
+                return VigilError(.database, "\(error.message); create it (createdb \(url.database)) or fix the "
+                    + "database name in DATABASE_URL", subject: subject, cause: cause)
+            }
+            let detail = error.detail.map { " (\($0))" } ?? ""
+            return VigilError(.database, "PostgreSQL refused \(doing): \(error.message)\(detail) [SQLSTATE \(error.sqlState ?? "?")]",
+                              subject: subject, cause: cause)
         }
     }
 

@@ -1,7 +1,7 @@
 // Ingest benchmark: track-point rows per second through the `postgres` sink versus
 // `psql -c "\copy track_points(...) from FILE csv"` of the same rows into the same table, same run.
 //
-//   swift build -c release --product vigil-ingest-bench && .build/release/vigil-ingest-bench [rows] [rounds]
+//   swift build -c release --product vigil-ingest-bench && .build/release/vigil-ingest-bench [rows] [rounds] [batch_rows]
 //
 // Uses $DATABASE_URL when set (its database is used as is, tables are truncated!), else a throwaway
 // cluster from VigilTesting.
@@ -15,6 +15,7 @@ import PostgresNIO
 let arguments = CommandLine.arguments
 let rows = arguments.count > 1 ? Int(arguments[1]) ?? 500_000 : 500_000
 let rounds = arguments.count > 2 ? Int(arguments[2]) ?? 5 : 5
+let batchRows = arguments.count > 3 ? Int(arguments[3]) ?? 5000 : 5000
 let tracksPerFrame = 10
 let messages = GeneratedFrames.messages(frames: rows / tracksPerFrame, tracksPerFrame: tracksPerFrame)
 let origin = Date(timeIntervalSince1970: 1_700_000_000)
@@ -75,7 +76,7 @@ func bench(_ url: DatabaseURL) async throws {
         var context = StageContext(id: "db", logger: logger, mode: .batch, shutdown: ShutdownSignal(), frameRequirement: nil,
                                    upstreamSources: ["cam1"], pipelineName: "ingest-bench")
         context.runPolicy = RunPolicy(rerun: .replace, pipelineHash: "bench", inputs: ["cam1": "bench"])
-        let spec = PostgresSinkSpec(url: url.uri, batchRows: 5000, batchAge: 0.5, timeOrigin: origin)
+        let spec = PostgresSinkSpec(url: url.uri, batchRows: batchRows, batchAge: 0.5, timeOrigin: origin)
         let stage = try await spec.makeStage(context: context)
         let clock = ContinuousClock()
         let start = clock.now
@@ -101,9 +102,25 @@ func bench(_ url: DatabaseURL) async throws {
               + "psql \\copy \(Int(psqlRates.last!)) rows/s (\(String(format: "%.2f", psqlSeconds)) s)")
     }
     let s = median(sinkRates), p = median(psqlRates)
+    print("encoding alone (RowBuilder into binary COPY rows, no database): \(Int(encodeRate())) rows/s")
     print("| rows | rounds | sink rows/s (median) | psql \\copy rows/s (median) | ratio |")
     print("| --- | --- | --- | --- | --- |")
     print("| \(rows) | \(rounds) | \(Int(s)) | \(Int(p)) | \(String(format: "%.2f", s / p))x |")
+}
+
+/// Rows per second of the sink's encoding step alone (median of 5), to tell our CPU time from the database's.
+func encodeRate() -> Double {
+    var rates: [Double] = []
+    for _ in 0..<5 {
+        var builder = RowBuilder(runID: 1, origin: origin, writeDetections: false, cameras: ["cam1": 1])
+        var batch = SinkBatch()
+        let clock = ContinuousClock()
+        let start = clock.now
+        for message in messages { builder.append(message, camera: 1, to: &batch) }
+        precondition(batch.trackPoints.rows == rows)
+        rates.append(Double(rows) / seconds(clock.now - start))
+    }
+    return median(rates)
 }
 
 if let env = ProcessInfo.processInfo.environment["DATABASE_URL"], !env.isEmpty {

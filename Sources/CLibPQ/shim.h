@@ -1,0 +1,2 @@
+// libpq, imported only by VigilStore (`internal import CLibPQ`).
+#include <libpq-fe.h>

@@ -1,0 +1,48 @@
+/// Text representations of parameter values for statements sent with text parameters
+/// (`PQexecParams`): timestamps, and array literals for `unnest($n::type[])`.
+enum SQLText {
+    /// A `timestamptz` from Unix time in microseconds: `YYYY-MM-DD HH:MM:SS.ffffff+00`, exact.
+    static func timestamp(_ microseconds: Int64) -> String {
+        let day = UTCDay(microseconds: microseconds)
+        let rest = microseconds - Int64(day.daysSinceEpoch) * 86_400_000_000
+        let seconds = Int(rest / 1_000_000), micros = Int(rest % 1_000_000)
+        let (y, m, d) = day.civil
+        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + " " + pad(seconds / 3600, 2) + ":" + pad(seconds / 60 % 60, 2)
+            + ":" + pad(seconds % 60, 2) + "." + pad(micros, 6) + "+00"
+    }
+
+    static func array(_ values: [Int]) -> String { "{" + values.map(String.init).joined(separator: ",") + "}" }
+
+    static func array(_ values: [Int?]) -> String {
+        "{" + values.map { $0.map(String.init) ?? "NULL" }.joined(separator: ",") + "}"
+    }
+
+    static func array(_ values: [Double]) -> String { "{" + values.map(double).joined(separator: ",") + "}" }
+
+    /// A `text[]` literal: every element quoted, backslashes and quotes escaped, NUL left out.
+    static func array(_ values: [String]) -> String {
+        var out = "{"
+        for (i, value) in values.enumerated() {
+            if i > 0 { out += "," }
+            out += "\""
+            for scalar in value.unicodeScalars where scalar != "\u{0}" {
+                if scalar == "\\" || scalar == "\"" { out += "\\" }
+                out.unicodeScalars.append(scalar)
+            }
+            out += "\""
+        }
+        return out + "}"
+    }
+
+    /// A float8 in the shortest form that reads back as the same Double.
+    static func double(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
+        return value.description
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+}
