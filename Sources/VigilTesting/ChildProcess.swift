@@ -35,6 +35,9 @@ public final class ChildProcess: Sendable {
     private let stdoutData: Completion<Data>?
     private let stderrData: Completion<Data>?
     private let killedForTimeout = Atomic<Bool>(false)
+    /// Set (under the lock) once the child has exited, before it is reaped: signals are sent only while
+    /// it is false, so a signal can never reach another process that reuses the pid.
+    private let exited = Mutex(false)
 
     /// Starts `argv[0]` (an absolute path, or a name looked up in PATH) with `argv` as its arguments.
     public init(_ argv: [String], environment: [String: String]? = nil, directory: String? = nil,
@@ -95,12 +98,15 @@ public final class ChildProcess: Sendable {
         let child = pid
         stdoutData = readEnds[0].map(Self.drain)
         stderrData = readEnds[1].map(Self.drain)
-        let exit = self.exit
-        Thread.detachNewThread {
+        Thread.detachNewThread { [self] in
+            // Wait for the exit without reaping (the pid stays taken), close the door to signals, then reap.
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(child), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+            self.exited.withLock { $0 = true }
             var status: Int32 = 0
             while waitpid(child, &status, 0) < 0 && errno == EINTR {}
             let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-            exit.complete(code)
+            self.exit.complete(code)
         }
     }
 
@@ -112,7 +118,9 @@ public final class ChildProcess: Sendable {
 
     public var isRunning: Bool { !exit.isDone }
 
-    public func signal(_ signal: Int32) { if isRunning { kill(pid, signal) } }
+    public func signal(_ signal: Int32) {
+        exited.withLock { if !$0 { _ = kill(pid, signal) } }
+    }
 
     /// Blocks the calling thread until the child exits, killing it after `timeout` seconds.
     @discardableResult
@@ -132,7 +140,7 @@ public final class ChildProcess: Sendable {
 
     private func killForTimeout() {
         killedForTimeout.store(true, ordering: .relaxed)
-        kill(pid, SIGKILL)
+        signal(SIGKILL)
         _ = exit.wait(timeout: 10)
     }
 
