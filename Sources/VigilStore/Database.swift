@@ -112,8 +112,8 @@ public final class Database: Sendable {
     }
 
     /// Runs one statement and discards its rows.
-    public func execute(_ query: PostgresQuery, doing: String) async throws {
-        _ = try await withConnection(doing: doing) { connection -> Bool in
+    public func execute(_ query: PostgresQuery, timeout: Duration = Database.operationTimeout, doing: String) async throws {
+        _ = try await withConnection(timeout: timeout, doing: doing) { connection -> Bool in
             try await connection.query(query, logger: self.logger)
             return true
         }

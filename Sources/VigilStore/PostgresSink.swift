@@ -93,7 +93,8 @@ final class PostgresSink: Stage {
                                                   "messages.skipped": "\(skipped)"])
         } catch {
             let status = error is CancellationError ? "interrupted" : "failed"
-            try? await runs.finish(runID: handle.id, status: status, error: String(describing: error))
+            // Best effort, briefly: the failure may be that the database is gone.
+            try? await runs.finish(runID: handle.id, status: status, error: String(describing: error), timeout: .seconds(5))
             throw error
         }
         do {

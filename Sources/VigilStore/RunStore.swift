@@ -122,10 +122,11 @@ public struct RunStore: Sendable {
     }
 
     /// Records the end of a run.
-    public func finish(runID: Int, status: String, error: String?) async throws {
+    public func finish(runID: Int, status: String, error: String?,
+                       timeout: Duration = Database.operationTimeout) async throws {
         try await database.execute("""
             UPDATE runs SET status = \(status), ended_at = now(), error = \(error) WHERE id = \(runID)
-            """, doing: "recording the end of the run")
+            """, timeout: timeout, doing: "recording the end of the run")
     }
 
     /// Camera ids for source names, creating cameras as needed.

@@ -42,3 +42,37 @@ import Synchronization
         }
     }
 }
+
+@Suite("Faults: a server that never comes back") struct GiveUpTests {
+    /// The server crashes mid-run and stays down: the sink retries for `retry_for`, then fails the run
+    /// with a clear error saying how many rows were not written and how to continue; what was committed
+    /// before the crash stays committed.
+    @Test func sinkGivesUpAfterRetryForAndKeepsWhatWasCommitted() async throws {
+        let messages = GeneratedFrames.messages(frames: 600, tracksPerFrame: 5)
+        let cluster = try TestCluster()
+        defer { cluster.destroy() }
+        let server = try cluster.start()
+        let url = server.with(database: "gone")
+        try await EmbeddedPostgres.createDatabase("gone", on: server.with(database: "postgres"), logger: TestPostgres.logger,
+                                                  ifMissing: false)
+        let committedBeforeCrash = Mutex(0)
+        let error = await #expect(throws: VigilError.self) {
+            try await runSink(messages, url: url, batchRows: 500, retryFor: 2) { i in
+                if i == 300 {
+                    // Let the committer catch up, note what is in, then crash the server for good.
+                    try await Task.sleep(for: .seconds(1))
+                    let rows = try await withDB(url) { try await $0.count("track_points") }
+                    committedBeforeCrash.withLock { $0 = rows }
+                    try cluster.stop(mode: "immediate")
+                }
+            }
+        }
+        #expect(error?.message.contains("gave up after retrying") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("--resume") == true)
+        let before = committedBeforeCrash.withLock { $0 }
+        #expect(before > 0)
+        try cluster.start()
+        let after = try await withDB(url) { try await $0.count("track_points") }
+        #expect(after == before, "rows committed before the crash must stay, and nothing after it was written")
+    }
+}
