@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// A small, allocation-light JSON text builder for line-oriented output (one object per line).
 struct JSONWriter {
@@ -8,23 +9,7 @@ struct JSONWriter {
 
     mutating func raw(_ s: String) { text += s }
 
-    mutating func string(_ s: String) {
-        text.append("\"")
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text.append("\"")
-    }
+    mutating func string(_ s: String) { JSONString.append(s, to: &text) }
 
     mutating func number(_ v: Double) {
         guard v.isFinite else { text += "null"; return }

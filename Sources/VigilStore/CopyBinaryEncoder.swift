@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import VigilCore
 #endif
 
 /// Writes rows in PostgreSQL's binary COPY format (`COPY ... FROM STDIN (FORMAT binary)`): the `PGCOPY`
@@ -258,21 +259,8 @@ enum JSONText {
     }
 
     static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0}": continue   // jsonb cannot hold \u0000
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONString.append(s, to: &out, droppingNUL: true)   // jsonb cannot hold \u0000
+        return out
     }
 }

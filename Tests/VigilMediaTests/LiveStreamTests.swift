@@ -101,19 +101,9 @@ struct StallTests {
     @Test("a server that accepts but never sends fails with a read timeout, not a hang", .timeLimit(.minutes(3)))
     func stalledServerTimesOut() throws {
         // A listening socket nobody accepts from: the kernel completes the connection, no byte ever comes.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
-                bind(fd, p, length) == 0 && listen(fd, 4) == 0 && getsockname(fd, p, &length) == 0
-            }
-        }
-        try #require(listening)
-        let url = "tcp://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let url = "tcp://127.0.0.1:\(listener.port)"
         #expect {
             _ = try VideoReader(url: url, options: VideoReaderOptions(readTimeout: 0.5))
         } throws: { error in
