@@ -115,12 +115,7 @@ public struct CopyBinaryEncoder: Sendable {
     /// A `text` value. PostgreSQL text cannot hold NUL, so NUL characters are left out.
     public mutating func text(_ value: String) {
         var value = value
-        value.withUTF8 { utf8 in
-            let at = field(4 + utf8.count)
-            let length = copyText(utf8, to: at + 4)
-            put(Int32(length), at: at)
-            count = at + 4 + length
-        }
+        value.withUTF8 { utf8 in putLengthPrefixed(utf8, at: field(4 + utf8.count)) }
     }
 
     public mutating func text(_ value: String?) {
@@ -151,18 +146,21 @@ public struct CopyBinaryEncoder: Sendable {
             append(Int32(1))                    // lower bound
             for value in values {
                 var value = value
-                value.withUTF8 { utf8 in
-                    let element = reserve(4 + utf8.count)
-                    let length = copyText(utf8, to: element + 4)
-                    put(Int32(length), at: element)
-                    count = element + 4 + length
-                }
+                value.withUTF8 { utf8 in putLengthPrefixed(utf8, at: reserve(4 + utf8.count)) }
             }
         }
         put(Int32(count - start), at: at)
     }
 
     // MARK: Bytes
+
+    /// Writes `utf8` (NULs left out) as an int32 length and the bytes at `at`, which has room for
+    /// `4 + utf8.count` bytes, and ends the buffer after it.
+    @inline(__always) private mutating func putLengthPrefixed(_ utf8: UnsafeBufferPointer<UInt8>, at: Int) {
+        let length = copyText(utf8, to: at + 4)
+        put(Int32(length), at: at)
+        count = at + 4 + length
+    }
 
     /// Starts a field of `bytes` bytes (length word included), opening the row (and the stream) first
     /// when needed; returns where the field starts.

@@ -30,21 +30,11 @@ final class StreamServer {
 
     deinit { kill() }
 
+    /// A port nothing listens on (the kernel's pick, released at once).
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        try #require(bound, "cannot find a free TCP port")
-        return Int(UInt16(bigEndian: address.sin_port))
+        let listener = try SilentListener()
+        defer { listener.close() }
+        return listener.port
     }
 }
 
