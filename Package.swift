@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // MARK: C libraries
@@ -41,10 +43,13 @@ let package = Package(
         // MARK: Vocabulary
         .target(
             name: "VigilCore",
-            dependencies: [
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ],
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // The one reader of configuration files (pipelines, jobs, models registry, tracker settings).
+        .target(
+            name: "VigilConfig",
+            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
 
@@ -60,6 +65,9 @@ let package = Package(
             dependencies: [
                 "VigilCore", "CLibPQ",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],
@@ -73,7 +81,7 @@ let package = Package(
         ),
         .target(
             name: "VigilVision",
-            dependencies: ["VigilCore", "CVigilOpenCV", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "VigilConfig", "CVigilOpenCV", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(name: "VigilTracking", dependencies: ["VigilCore"], swiftSettings: strictSettings),
@@ -82,10 +90,10 @@ let package = Package(
         .target(
             name: "VigilPipeline",
             dependencies: [
-                "VigilCore",
-                .product(name: "Yams", package: "Yams"),
+                "VigilCore", "VigilConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
@@ -94,7 +102,7 @@ let package = Package(
         // MARK: Test support
         .target(
             name: "VigilTesting",
-            dependencies: ["VigilCore", "VigilPipeline", "VigilStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "VigilStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -102,7 +110,8 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking", "VigilStore",
+                "VigilCore", "VigilConfig", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking",
+                "VigilStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,7 +124,7 @@ let package = Package(
         .executableTarget(name: "vigil-bench-decode", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
         .executableTarget(
             name: "vigil-bench-detect",
-            dependencies: ["VigilCore", "VigilVision"],
+            dependencies: ["VigilCore", "VigilConfig", "VigilVision", .product(name: "Logging", package: "swift-log")],
             path: "bench/detect/Sources",
             swiftSettings: strictSettings
         ),
@@ -127,10 +136,14 @@ let package = Package(
             dependencies: ["VigilCore", "VigilPipeline", "VigilTesting", "VigilExport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "VigilMediaTests", dependencies: ["VigilCore", "VigilMedia", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilMediaTests",
+            dependencies: ["VigilCore", "VigilMedia", "VigilTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "VigilVisionTests",
-            dependencies: ["VigilCore", "VigilVision", "VigilTesting", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "VigilConfig", "VigilVision", "VigilTesting", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
@@ -138,7 +151,7 @@ let package = Package(
         .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilStoreTests",
-            dependencies: ["VigilCore", "VigilStore", "VigilTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["VigilCore", "VigilStore", "VigilTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -148,7 +161,6 @@ let package = Package(
             dependencies: [
                 "VigilCore", "VigilStore", "VigilTesting",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "bench/ingest/Sources",
             swiftSettings: strictSettings

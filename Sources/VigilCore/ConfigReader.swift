@@ -18,6 +18,9 @@ public final class ConfigReader {
         }
     }
 
+    /// Where this reader's problems go (shared by every reader of one file).
+    public var diagnostics: DiagnosticSink { sink }
+
     /// Where this mapping starts.
     public var location: SourceLocation { node.location }
 

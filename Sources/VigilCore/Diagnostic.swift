@@ -21,5 +21,14 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
 public struct ValidationError: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
     public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+
+    /// Sorted by position (stable, so problems at one place keep the order they were found in).
+    public init(inFileOrder diagnostics: [Diagnostic]) {
+        self.diagnostics = diagnostics.enumerated().sorted { a, b in
+            let la = a.element.location, lb = b.element.location
+            let ka = (la?.file ?? "", la?.line ?? 0, la?.column ?? 0), kb = (lb?.file ?? "", lb?.line ?? 0, lb?.column ?? 0)
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
+    }
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }

@@ -48,6 +48,12 @@ public struct StageContext: Sendable {
     public var pipelineName: String
     /// Progress of the whole run; sources announce the frames they expect.
     public var progress: RunProgress
+    /// The component's `buffer:` setting; sources apply it to the queue between their reading thread
+    /// and the graph (the runtime applies it to the input queue of transforms and sinks).
+    public var buffer = BufferSettings()
+    /// Counts frames this component dropped (in `vigil_stage_dropped_total{stage}`): sources call it
+    /// for frames a live input could not hand on in time.
+    public var countDropped: @Sendable (Int) -> Void = { _ in }
 
     public init(id: String, logger: Logger, mode: RunMode, shutdown: ShutdownSignal,
                 frameRequirement: FrameRequirement?, window: TimeWindow = .all, inputOverride: String? = nil,

@@ -1,11 +1,14 @@
 import Dispatch
 import Synchronization
+import VigilCore
 
 /// The bounded hand-off between a source's dedicated decoding thread and the task that sends its
-/// messages downstream. While `capacity` messages wait, a file source's thread blocks (batch work
-/// slows down instead of growing memory) and a live source drops the oldest waiting message (a
-/// camera cannot be paused; the newest frames matter). The task takes messages with `await`, so
-/// blocking FFmpeg reads never occupy Swift's cooperative thread pool.
+/// messages downstream: the source's `buffer:`. While `capacity` messages wait, `block` makes the
+/// thread wait (a file source: batch work slows down instead of growing memory), `dropOldest` drops the
+/// oldest waiting message and `dropNewest` the incoming one (a live source: a camera cannot be paused).
+/// The task takes messages with `await`, so blocking FFmpeg reads never occupy Swift's cooperative
+/// thread pool. Unlike the queues between components, this one may also displace a waiting
+/// `stream_gap` event when full; such an event follows a reconnect, when the queue has just drained.
 final class FrameHandoff<Element: Sendable>: Sendable {
     enum PushResult { case sent, dropped, closed }
 
@@ -13,22 +16,26 @@ final class FrameHandoff<Element: Sendable>: Sendable {
     private let continuation: AsyncThrowingStream<Element, any Error>.Continuation
     private let slots: DispatchSemaphore
     private let closed = Atomic<Bool>(false)
-    /// Live: the stream keeps the newest `capacity` messages and the producer never waits.
-    let dropsOldest: Bool
+    /// A drop policy: the stream keeps `capacity` messages and the producer never waits.
+    let drops: Bool
 
-    init(capacity: Int, dropsOldest: Bool, onTermination: @escaping @Sendable () -> Void) {
-        self.dropsOldest = dropsOldest
-        (stream, continuation) = AsyncThrowingStream.makeStream(
-            of: Element.self, throwing: (any Error).self,
-            bufferingPolicy: dropsOldest ? .bufferingNewest(capacity) : .unbounded)
+    init(capacity: Int, policy: OverflowPolicy, onTermination: @escaping @Sendable () -> Void) {
+        drops = policy != .block
+        let buffering: AsyncThrowingStream<Element, any Error>.Continuation.BufferingPolicy = switch policy {
+        case .block: .unbounded
+        case .dropOldest: .bufferingNewest(capacity)
+        case .dropNewest: .bufferingOldest(capacity)
+        }
+        (stream, continuation) = AsyncThrowingStream.makeStream(of: Element.self, throwing: (any Error).self,
+                                                                bufferingPolicy: buffering)
         slots = DispatchSemaphore(value: capacity)
         continuation.onTermination = { _ in onTermination() }
     }
 
-    /// Called by the producer thread. Waits for room (unless `dropsOldest`); gives up when the
-    /// consumer is gone or `shouldStop` says so. `.dropped` means an older message was discarded.
+    /// Called by the producer thread. Waits for room (under `block`); gives up when the consumer is
+    /// gone or `shouldStop` says so. `.dropped` means a message was discarded.
     func push(_ element: Element, shouldStop: () -> Bool) -> PushResult {
-        if !dropsOldest {
+        if !drops {
             while slots.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
                 if isClosed || shouldStop() { return .closed }
             }
@@ -45,7 +52,7 @@ final class FrameHandoff<Element: Sendable>: Sendable {
     }
 
     /// Called by the consumer after taking an element: frees its slot.
-    func taken() { if !dropsOldest { slots.signal() } }
+    func taken() { if !drops { slots.signal() } }
 
     /// The consumer stopped listening: wakes a waiting producer.
     func close() {

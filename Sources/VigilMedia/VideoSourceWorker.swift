@@ -145,7 +145,7 @@ final class VideoSourceWorker {
             return true
         case .dropped:
             dropped += 1
-            metrics.dropped.increment()
+            plan.countDropped(1)
             return true
         case .closed: return false
         }
@@ -195,7 +195,6 @@ final class VideoSourceWorker {
 struct SourceMetrics {
     let decoded: Counter
     let emitted: Counter
-    let dropped: Counter
     let corrupt: Counter
     let damaged: Counter
     let reconnects: Counter
@@ -205,7 +204,6 @@ struct SourceMetrics {
         let dimensions = [("source", sourceID)]
         decoded = Counter(label: "vigil_source_frames_decoded_total", dimensions: dimensions)
         emitted = Counter(label: "vigil_source_frames_emitted_total", dimensions: dimensions)
-        dropped = Counter(label: "vigil_source_frames_dropped_total", dimensions: dimensions)
         corrupt = Counter(label: "vigil_source_packets_corrupt_total", dimensions: dimensions)
         damaged = Counter(label: "vigil_source_frames_damaged_total", dimensions: dimensions)
         reconnects = Counter(label: "vigil_source_reconnects_total", dimensions: dimensions)

@@ -1,19 +1,13 @@
 import Synchronization
 public import VigilCore
 
-/// What a channel does when it is full.
-public enum OverflowPolicy: Sendable, Hashable {
-    /// The sender waits (batch work: nothing is lost, a slow consumer slows the producer).
-    case block
-    /// The oldest buffered message is dropped and counted (live video that must not fall behind).
-    case dropOldest
-}
-
 /// A bounded, multi-producer, single-consumer queue of messages: an edge of the pipeline graph.
 ///
-/// Its length never exceeds ``capacity``: a full channel suspends senders (or drops the oldest
-/// message, by policy). End-of-stream travels in the data path: when every producer has finished,
-/// the consumer receives `nil` after the buffered messages.
+/// Its length never exceeds ``capacity``. When it is full, the ``OverflowPolicy`` decides: `block`
+/// suspends the sender; `dropNewest` drops the incoming frame, `dropOldest` the oldest waiting frame
+/// (the incoming one when no frame waits). Only frames are dropped: an event or a row takes the place
+/// of the oldest waiting frame under `dropOldest`, and otherwise waits for room. Each drop is counted and reported to `onDrop`. End-of-stream travels in the data path: when
+/// every producer has finished, the consumer receives `nil` after the buffered messages.
 public final class BoundedChannel: Sendable {
     public let capacity: Int
     public let policy: OverflowPolicy
@@ -41,6 +35,19 @@ public final class BoundedChannel: Sendable {
             highWater = max(highWater, count)
         }
 
+        /// Removes the oldest waiting frame; `false` when none waits.
+        mutating func removeOldestFrame() -> Bool {
+            guard let offset = (0..<count).first(where: { i in
+                if case .frame? = buffer[(head + i) % buffer.count] { true } else { false }
+            }) else { return false }
+            for i in stride(from: offset, to: count - 1, by: 1) {
+                buffer[(head + i) % buffer.count] = buffer[(head + i + 1) % buffer.count]
+            }
+            buffer[(head + count - 1) % buffer.count] = nil
+            count -= 1
+            return true
+        }
+
         mutating func pop() -> Message {
             let message = buffer[head]!
             buffer[head] = nil
@@ -51,25 +58,32 @@ public final class BoundedChannel: Sendable {
     }
 
     private let state: Mutex<State>
+    private let onDrop: @Sendable () -> Void
 
-    public init(capacity: Int, producers: Int = 1, policy: OverflowPolicy = .block) {
+    public init(capacity: Int, producers: Int = 1, policy: OverflowPolicy = .block,
+                onDrop: @escaping @Sendable () -> Void = {}) {
         precondition(capacity > 0 && producers > 0)
         self.capacity = capacity
         self.policy = policy
+        self.onDrop = onDrop
         self.state = Mutex(State(buffer: Array(repeating: nil, count: capacity), producers: producers))
     }
 
     /// The most messages the channel has held at once.
     public var highWaterMark: Int { state.withLock { $0.highWater } }
-    /// Messages dropped by the `dropOldest` policy.
+    /// Senders waiting for room right now.
+    public var waitingSenders: Int { state.withLock { $0.senders.count } }
+    /// Frames dropped by the `dropNewest` / `dropOldest` policies.
     public var droppedCount: Int { state.withLock { $0.dropped } }
 
-    /// Sends a message, suspending while the channel is full (`block`). Returns `false` when the
-    /// consumer has gone away and the message was discarded.
+    /// Sends a message, suspending while the channel is full and the policy (or the message kind) says
+    /// wait. Returns `false` when the consumer has gone away and the message was discarded; a frame
+    /// dropped by the policy counts as sent.
     @discardableResult
     public func send(_ message: Message) async throws -> Bool {
+        let droppable: Bool = if case .frame = message { policy != .block } else { false }
         while true {
-            enum Outcome { case delivered(CheckedContinuation<Message?, Never>?), discarded, full }
+            enum Outcome { case delivered(CheckedContinuation<Message?, Never>?), dropped, discarded, full }
             let outcome: Outcome = state.withLock { s in
                 if s.consumerGone { return .discarded }
                 if let receiver = s.receiver {
@@ -81,17 +95,25 @@ public final class BoundedChannel: Sendable {
                     s.push(message)
                     return .delivered(nil)
                 }
-                if policy == .dropOldest {
-                    _ = s.pop()
+                if droppable {
+                    s.dropped += 1
+                    if policy == .dropOldest, s.removeOldestFrame() { s.push(message) }
+                    return .dropped
+                }
+                // An event or a row under drop_oldest takes the place of the oldest waiting frame.
+                if policy == .dropOldest, s.removeOldestFrame() {
                     s.dropped += 1
                     s.push(message)
-                    return .delivered(nil)
+                    return .dropped
                 }
                 return .full
             }
             switch outcome {
             case .delivered(let receiver):
                 receiver?.resume(returning: message)
+                return true
+            case .dropped:
+                onDrop()
                 return true
             case .discarded:
                 return false

@@ -1,4 +1,5 @@
 import Foundation
+import VigilConfig
 public import VigilCore
 
 /// A batch job: which pipeline to run over which recorded inputs, in which time window, and what to do
@@ -28,36 +29,27 @@ public struct JobFile: Sendable {
 
     /// Reads and validates a job file, reporting every problem as `file:line:column`.
     public static func load(_ path: String, environment: [String: String]? = nil) throws -> JobFile {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw VigilError(.io, "cannot read the job file", subject: path)
-        }
-        let sink = DiagnosticSink()
-        let env = environment ?? ProcessInfo.processInfo.environment
-        guard let root = YAMLLoader(file: path, environment: env).load(text, diagnostics: sink) else {
-            throw ValidationError(sink.diagnostics)
-        }
-        let config = ConfigReader(root, diagnostics: sink)
-        let pipeline = config.requiredString("pipeline") ?? ""
-        var inputs: [String: String] = [:]
-        if let node = config.raw("inputs") {
-            if let entries = node.entries {
-                for entry in entries {
-                    if let value = entry.value.scalar { inputs[entry.key] = value } else {
-                        sink.report("input '\(entry.key)' must be a path or URL", at: entry.value.location)
+        try ConfigFile.load(path, what: "the job file", environment: environment) { config in
+            let pipeline = config.requiredString("pipeline") ?? ""
+            var inputs: [String: String] = [:]
+            if let node = config.raw("inputs") {
+                if let entries = node.entries {
+                    for entry in entries {
+                        if let value = entry.value.scalar { inputs[entry.key] = value } else {
+                            config.error("input '\(entry.key)' must be a path or URL", at: entry.value.location)
+                        }
                     }
+                } else {
+                    config.error("'inputs' must map source ids to paths or URLs", at: node.location)
                 }
-            } else {
-                sink.report("'inputs' must map source ids to paths or URLs", at: node.location)
             }
+            let window = TimeWindow(start: config.duration("from"), end: config.duration("to"))
+            if let start = window.start, let end = window.end, end <= start {
+                config.error("'to' must be after 'from'", at: config.raw("to")?.location)
+            }
+            let rerun = config.choice("rerun", as: RerunPolicy.self)
+            return JobFile(file: path, pipeline: resolve(pipeline, nextTo: path), inputs: inputs, window: window, rerun: rerun)
         }
-        let window = TimeWindow(start: config.duration("from"), end: config.duration("to"))
-        if let start = window.start, let end = window.end, end <= start {
-            config.error("'to' must be after 'from'", at: config.raw("to")?.location)
-        }
-        let rerun = config.choice("rerun", as: RerunPolicy.self)
-        config.finish()
-        guard sink.diagnostics.isEmpty else { throw ValidationError(PipelineLoader.inFileOrder(sink.diagnostics)) }
-        return JobFile(file: path, pipeline: resolve(pipeline, nextTo: path), inputs: inputs, window: window, rerun: rerun)
     }
 
     /// `relative` resolved against the folder of `file`, with `.` and `..` folded (`jobs/../P/x.yaml` -> `P/x.yaml`).

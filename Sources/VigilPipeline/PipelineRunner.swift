@@ -51,21 +51,26 @@ public final class PipelineRunner: Sendable {
         var outputs: [String: [(consumer: String, accepts: Set<PortType>?, channel: BoundedChannel)]] = [:]
     }
 
+    /// Each consumer's input queues follow its `buffer:` setting (default: `--channel-capacity`
+    /// messages, blocking); frames they drop count in its `vigil_stage_dropped_total`.
     func wire() -> Wiring {
         var wiring = Wiring()
-        let policy: OverflowPolicy = .block
         for component in spec.components where component.role != .source {
             let upstream = component.inputs
             let accepts: Set<PortType>? = component.role == .transform ? nil : component.spec.inputPorts
+            let capacity = component.buffer.maxEvents ?? options.channelCapacity
+            let policy = component.buffer.whenFull ?? .block
+            let dropped = droppedCounter(component.id)
+            let onDrop: @Sendable () -> Void = { dropped.increment() }
             if options.mode == .stream || upstream.count == 1 {
-                let shared = BoundedChannel(capacity: options.channelCapacity, producers: upstream.count, policy: policy)
+                let shared = BoundedChannel(capacity: capacity, producers: upstream.count, policy: policy, onDrop: onDrop)
                 wiring.inputs[component.id] = [shared]
                 for input in upstream {
                     wiring.outputs[input, default: []].append((component.id, accepts, shared))
                 }
             } else {
                 for input in upstream {
-                    let channel = BoundedChannel(capacity: options.channelCapacity, producers: 1, policy: policy)
+                    let channel = BoundedChannel(capacity: capacity, producers: 1, policy: policy, onDrop: onDrop)
                     wiring.inputs[component.id, default: []].append(channel)
                     wiring.outputs[input, default: []].append((component.id, accepts, channel))
                 }
@@ -95,7 +100,14 @@ public final class PipelineRunner: Sendable {
             upstreamSources: spec.graph.upstreamSources(of: component.id),
             baseDirectory: ".", pipelineName: spec.name, progress: progress)
         context.runPolicy = runPolicy
+        context.buffer = component.buffer
+        let dropped = droppedCounter(component.id)
+        context.countDropped = { dropped.increment(by: $0) }
         return context
+    }
+
+    private func droppedCounter(_ id: String) -> Counter {
+        Counter(label: Self.droppedLabel, dimensions: [("stage", id)], factory: metrics)
     }
 
     /// Checks every component against the outside world; throws all failures at once.
@@ -136,7 +148,7 @@ public final class PipelineRunner: Sendable {
                     } catch {
                         if !(error is CancellationError) || !shutdown.isRequested {
                             failures.record("\(error)", for: component.id)
-                            context.logger.error("stage failed", metadata: ["error": "\(error)"])
+                            context.logger.info("stage failed", metadata: ["error": "\(error)"])
                         }
                         gate.fail(error)
                     }
@@ -178,7 +190,7 @@ public final class PipelineRunner: Sendable {
         let received = Counter(label: Self.receivedLabel, dimensions: dimensions, factory: metrics)
         let framesReceived = Counter(label: Self.framesReceivedLabel, dimensions: dimensions, factory: metrics)
         let sent = Counter(label: Self.sentLabel, dimensions: dimensions, factory: metrics)
-        let dropped = Counter(label: Self.droppedLabel, dimensions: dimensions, factory: metrics)
+        let dropped = droppedCounter(component.id)
         let latency = Metrics.Timer(label: Self.latencyLabel, dimensions: dimensions, factory: metrics)
         let isSource = component.role == .source
         let progress = self.progress
@@ -214,7 +226,7 @@ public final class PipelineRunner: Sendable {
             received: Int(metrics.counterValue(Self.receivedLabel, dimensions)),
             framesReceived: Int(metrics.counterValue(Self.framesReceivedLabel, dimensions)),
             sent: Int(metrics.counterValue(Self.sentLabel, dimensions)),
-            dropped: Int(metrics.counterValue(Self.droppedLabel, dimensions)) + inputs.map(\.droppedCount).reduce(0, +),
+            dropped: Int(metrics.counterValue(Self.droppedLabel, dimensions)),
             latency: metrics.distribution(Self.latencyLabel, dimensions),
             inputHighWater: inputs.map(\.highWaterMark).max() ?? 0, error: error)
     }

@@ -9,6 +9,8 @@ public struct PipelineSpec: Sendable {
         public var inputs: [String]
         public var spec: any StageSpec
         public var location: SourceLocation
+        /// `buffer:`: the queue in front of the component (see ``BufferSettings``).
+        public var buffer = BufferSettings()
     }
 
     /// File name without directory and extension.

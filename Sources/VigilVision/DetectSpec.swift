@@ -113,19 +113,27 @@ public struct DetectSpec: StageSpec {
         }
         threads = r.int("threads", in: 1...256)
         interval = r.int("interval", in: 1...10_000) ?? 1
-        if let gateName = r.string("gate") {
-            if gateName != "motion" { r.error("invalid value '\(gateName)' for 'gate': expected motion") }
-            if kind == .motion || kind == .file { r.error("'gate: motion' only applies to dnn, hog and cascade detectors") }
-            var gate = Gate(motion: Self.readMotion(r, prefix: "gate_", label: "motion"))
-            if let node = r.raw("max_interval"), let text = node.scalar {
-                if let frames = Int(text), frames >= 1 { gate.maxIntervalFrames = frames }
-                else if let seconds = ConfigValueParser.duration(text), seconds > 0 { gate.maxIntervalSeconds = seconds }
-                else { r.error("invalid value '\(text)' for 'max_interval': expected a frame count or a duration such as 2s", at: node.location) }
+        // Every value present is checked, whether or not the settings around it are consistent.
+        let gateName = r.string("gate")
+        if let gateName, gateName != "motion" { r.error("invalid value '\(gateName)' for 'gate': expected motion") }
+        var maxInterval: (frames: Int?, seconds: Double?) = (nil, nil)
+        if let node = r.raw("max_interval") {
+            if let text = node.scalar, let frames = Int(text), frames >= 1 { maxInterval.frames = frames }
+            else if let text = node.scalar, let seconds = ConfigValueParser.duration(text), seconds > 0 { maxInterval.seconds = seconds }
+            else {
+                r.error("invalid value '\(node.scalar ?? node.shapeName)' for 'max_interval': expected a frame count or a "
+                        + "duration such as 2s", at: node.location)
             }
-            self.gate = gate
-        } else if r.has("max_interval") {
-            _ = r.raw("max_interval")
-            r.error("'max_interval' needs 'gate: motion'")
+            if gateName == nil { r.error("'max_interval' needs 'gate: motion'", at: node.location) }
+        }
+        let gateMotion = Self.readMotion(r, prefix: "gate_", label: "motion")
+        if gateName != nil {
+            if kind == .motion || kind == .file { r.error("'gate: motion' only applies to dnn, hog and cascade detectors") }
+            gate = Gate(motion: gateMotion, maxIntervalFrames: maxInterval.frames, maxIntervalSeconds: maxInterval.seconds)
+        } else {
+            for key in ["history", "var_threshold", "work_width", "min_area", "merge_distance"] where r.has("gate_" + key) {
+                r.error("'gate_\(key)' needs 'gate: motion'", at: r.node.entry("gate_" + key)?.keyLocation)
+            }
         }
         r.finish()
     }

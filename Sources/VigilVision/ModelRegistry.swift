@@ -1,4 +1,5 @@
 import Foundation
+import VigilConfig
 public import VigilCore
 
 /// One model of the registry, as `models.yaml` describes it.
@@ -45,29 +46,25 @@ public struct ModelRegistry: Sendable {
         let directory = directory ?? Self.defaultDirectory
         self.directory = directory
         let path = directory + "/" + Self.manifestName
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw VigilError(.model, "no model registry found; run scripts/fetch-models (or set VIGIL_MODELS to the "
                              + "folder holding models.yaml)", subject: path)
         }
-        let root = try MiniYAML.parse(String(decoding: data, as: UTF8.self), file: path)
-        let sink = DiagnosticSink()
-        let reader = ConfigReader(root, diagnostics: sink)
-        var entries: [ModelEntry] = []
-        if let models = reader.nested("models") {
-            for entry in models.node.entries ?? [] {
-                if let model = Self.readEntry(id: entry.key, ConfigReader(entry.value, diagnostics: sink)) {
-                    entries.append(model)
+        do {
+            entries = try ConfigFile.load(path, what: "the model registry") { reader in
+                guard let models = reader.nested("models") else {
+                    reader.missing("models")
+                    return []
+                }
+                return (models.node.entries ?? []).compactMap { entry in
+                    Self.readEntry(id: entry.key, ConfigReader(entry.value, diagnostics: reader.diagnostics))
                 }
             }
-        } else {
-            reader.missing("models")
+        } catch let error as VigilError {
+            throw error
+        } catch {
+            throw VigilError(.model, "invalid model registry:\n\(error)", subject: path)
         }
-        reader.finish()
-        if !sink.diagnostics.isEmpty {
-            throw VigilError(.model, "invalid model registry:\n" + sink.diagnostics.map(\.description).joined(separator: "\n"),
-                             subject: path)
-        }
-        self.entries = entries
     }
 
     private static func readEntry(id: String, _ r: ConfigReader) -> ModelEntry? {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilConfig
 import VigilCore
 import VigilTracking
 
@@ -23,7 +24,7 @@ struct TrackCommand: AsyncParsableCommand {
     var frames: Int?
 
     @Option(name: .customLong("tracker-config"),
-            help: "File of tracker settings, one 'key: value' per line (the keys of the track stage).")
+            help: "YAML file of tracker settings: the keys of the track stage, e.g. 'match_iou: 0.3'.")
     var trackerConfig: String?
 
     func run() async throws {
@@ -78,38 +79,8 @@ struct TrackCommand: AsyncParsableCommand {
         return out
     }
 
-    /// A flat `key: value` file read through the track stage's own reader, so errors carry file:line:column.
+    /// A YAML mapping of the track stage's keys, read by the same reader as pipeline files.
     static func readConfiguration(path: String) throws -> TrackerConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw VigilError(.io, "cannot read the tracker configuration file", subject: path)
-        }
-        var entries: [ConfigNode.Entry] = []
-        let sink = DiagnosticSink()
-        for (n, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            let loc = SourceLocation(file: path, line: n + 1, column: 1)
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2 else { sink.report("expected 'key: value'", at: loc); continue }
-            let key = parts[0].trimmingCharacters(in: .whitespaces)
-            var value = parts[1].trimmingCharacters(in: .whitespaces)
-            let valueLoc = SourceLocation(file: path, line: n + 1, column: line.distance(from: line.startIndex, to: parts[1].startIndex) + 2)
-            let node: ConfigNode
-            if value.hasPrefix("[") && value.hasSuffix("]") {
-                value = String(value.dropFirst().dropLast())
-                node = ConfigNode(.sequence(value.split(separator: ",").map {
-                    ConfigNode(.scalar($0.trimmingCharacters(in: .whitespaces)), at: valueLoc)
-                }), at: valueLoc)
-            } else {
-                node = ConfigNode(.scalar(value), at: valueLoc)
-            }
-            entries.append(ConfigNode.Entry(key: key, keyLocation: loc, value: node))
-        }
-        let reader = ConfigReader(ConfigNode(.mapping(entries), at: SourceLocation(file: path, line: 1, column: 1)),
-                                  diagnostics: sink)
-        let configuration = TrackerConfiguration(reading: reader)
-        reader.finish()
-        if !sink.diagnostics.isEmpty { throw VigilCore.ValidationError(sink.diagnostics) }
-        return configuration
+        try ConfigFile.load(path, what: "the tracker configuration file") { TrackerConfiguration(reading: $0) }
     }
 }

@@ -165,10 +165,13 @@ struct PipelineSpecTests {
             type: collekt
             inputs: [nowhere]
         """)
-        #expect(d.count == 3)
-        #expect(d[0] == "1:1: unknown top-level key 'source'; did you mean 'sources'?")
-        #expect(d[1] == "1:1: the pipeline has no 'sources' section")
-        #expect(d[2] == "6:11: unknown sink type 'collekt'; did you mean 'collect'?")
+        // The sink's unknown type does not hide its unknown input.
+        #expect(d == [
+            "1:1: unknown top-level key 'source'; did you mean 'sources'?",
+            "1:1: the pipeline has no 'sources' section",
+            "6:11: unknown sink type 'collekt'; did you mean 'collect'?",
+            "7:14: unknown input 'nowhere' of 'out'",
+        ])
     }
 
     @Test func yamlSyntaxErrorHasAPosition() {

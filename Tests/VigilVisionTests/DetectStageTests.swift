@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilConfig
 import VigilCore
 @testable import VigilVision
 
@@ -124,7 +125,7 @@ struct DetectStageTests {
     @Test("configuration errors are reported with positions")
     func configurationErrors() throws {
         let sink = DiagnosticSink()
-        let node = try MiniYAML.parse("kind: dnn\nmodel: m\nconfidance: 0.3\nnms: 2\ngate: motion\nmax_interval: soon\n",
+        let node = try ConfigFile.parse("kind: dnn\nmodel: m\nconfidance: 0.3\nnms: 2\ngate: motion\nmax_interval: soon\n",
                                       file: "p.yaml")
         _ = DetectSpec(config: ConfigReader(node, diagnostics: sink))
         let text = sink.diagnostics.map(\.description)
@@ -133,7 +134,7 @@ struct DetectStageTests {
         #expect(text.contains { $0.hasPrefix("p.yaml:6:15:") && $0.contains("max_interval") })
 
         let missing = DiagnosticSink()
-        _ = DetectSpec(config: ConfigReader(try MiniYAML.parse("kind: cascade\n", file: "q.yaml"), diagnostics: missing))
+        _ = DetectSpec(config: ConfigReader(try ConfigFile.parse("kind: cascade\n", file: "q.yaml"), diagnostics: missing))
         #expect(missing.diagnostics.contains { $0.message.contains("missing required key 'cascade'") })
     }
 }

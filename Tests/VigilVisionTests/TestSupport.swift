@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import VigilConfig
 import VigilCore
 import VigilTesting
 @testable import VigilVision
@@ -84,7 +85,7 @@ enum TestSupport {
     /// A detect spec read from YAML text, failing the test on any diagnostic.
     static func spec(_ yaml: String) throws -> DetectSpec {
         let sink = DiagnosticSink()
-        let node = try MiniYAML.parse(yaml, file: "test.yaml")
+        let node = try ConfigFile.parse(yaml, file: "test.yaml")
         var spec = DetectSpec(config: ConfigReader(node, diagnostics: sink, handledKeys: ["type", "inputs"]))
         guard sink.diagnostics.isEmpty else { throw ValidationError(sink.diagnostics) }
         spec.modelsDirectory = modelsDirectory

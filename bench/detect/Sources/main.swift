@@ -7,6 +7,7 @@
 // Prints one line: `<mode> frames=<n> seconds=<s> fps=<f> detections=<d>`.
 import Foundation
 import Logging
+import VigilConfig
 import VigilCore
 import VigilVision
 
@@ -175,7 +176,8 @@ case "stage":
     if let gate = arguments.gate { yaml += "gate: \(gate)\nmax_interval: 25\n" }
     if arguments.interval > 1 { yaml += "interval: \(arguments.interval)\n" }
     let sink = DiagnosticSink()
-    var spec = DetectSpec(config: ConfigReader(try MiniYAML.parse(yaml, file: "bench.yaml"), diagnostics: sink))
+    guard let root = ConfigFile.parse(yaml, file: "bench.yaml", diagnostics: sink) else { throw ValidationError(sink.diagnostics) }
+    var spec = DetectSpec(config: ConfigReader(root, diagnostics: sink))
     guard sink.diagnostics.isEmpty else { throw ValidationError(sink.diagnostics) }
     spec.modelsDirectory = arguments.models
     let context = StageContext(id: "people", logger: Logger(label: "bench"), mode: .batch, shutdown: ShutdownSignal(),

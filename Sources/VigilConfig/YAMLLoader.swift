@@ -2,7 +2,7 @@ import VigilCore
 import Yams
 
 /// Parses YAML text into a ``ConfigNode`` tree that keeps every node's `file:line:column`, with
-/// environment variables interpolated in scalars.
+/// environment variables interpolated in scalars. Used through ``ConfigFile``.
 struct YAMLLoader {
     var file: String
     var environment: [String: String]
@@ -19,7 +19,7 @@ struct YAMLLoader {
             return nil
         }
         guard let root else {
-            diagnostics.report("the pipeline file is empty", at: SourceLocation(file: file, line: 1, column: 1))
+            diagnostics.report("the file is empty", at: SourceLocation(file: file, line: 1, column: 1))
             return nil
         }
         return convert(root, diagnostics: diagnostics)
@@ -66,7 +66,7 @@ struct YAMLLoader {
             }
             return ConfigNode(.mapping(entries), at: here)
         case .alias:
-            diagnostics.report("YAML aliases are not supported in pipeline files", at: here)
+            diagnostics.report("YAML aliases are not supported in Vigil's configuration files", at: here)
             return ConfigNode(.null, at: here)
         }
     }

@@ -1,15 +1,18 @@
 import Foundation
+
 /// `${VAR}` and `${VAR:-default}` in scalar values, as in shell and docker-compose files. `$$` is a
 /// literal `$`. An unset variable without a default is an error.
-struct EnvironmentInterpolation {
-    var environment: [String: String]
+public struct EnvironmentInterpolation: Sendable {
+    public var environment: [String: String]
 
-    enum Failure: Error, Equatable {
+    public init(environment: [String: String]) { self.environment = environment }
+
+    public enum Failure: Error, Equatable {
         case unset(String)
         case malformed
     }
 
-    func apply(_ text: String) -> Result<String, Failure> {
+    public func apply(_ text: String) -> Result<String, Failure> {
         guard text.contains("$") else { return .success(text) }
         var out = ""
         var i = text.startIndex
