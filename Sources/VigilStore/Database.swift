@@ -1,6 +1,6 @@
 import VigilCore
 public import Logging
-public import PostgresNIO
+import PostgresNIO
 import NIOSSL
 
 /// A connection pool to one database: postgres-nio's `PostgresClient`, which must be running (see
@@ -75,7 +75,7 @@ public final class Database: Sendable {
 
     /// Leases a connection and runs `body` on it. Fails with a clear ``VigilError`` when it does not
     /// finish within `timeout` (transient: a retry after reconnecting may succeed).
-    public func withConnection<R: Sendable>(timeout: Duration = Database.operationTimeout, doing: String,
+    func withConnection<R: Sendable>(timeout: Duration = Database.operationTimeout, doing: String,
                                             _ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         do {
             return try await withDeadline(timeout, doing: doing) { [client] in
@@ -88,7 +88,7 @@ public final class Database: Sendable {
 
     /// Runs `body` in one transaction, committed when it returns, rolled back when it throws or
     /// does not finish within `timeout`.
-    public func withTransaction<R: Sendable>(timeout: Duration = Database.operationTimeout, doing: String,
+    func withTransaction<R: Sendable>(timeout: Duration = Database.operationTimeout, doing: String,
                                              _ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         let logger = self.logger
         do {
@@ -112,7 +112,7 @@ public final class Database: Sendable {
     }
 
     /// Runs one statement and discards its rows.
-    public func execute(_ query: PostgresQuery, timeout: Duration = Database.operationTimeout, doing: String) async throws {
+    func execute(_ query: PostgresQuery, timeout: Duration = Database.operationTimeout, doing: String) async throws {
         _ = try await withConnection(timeout: timeout, doing: doing) { connection -> Bool in
             try await connection.query(query, logger: self.logger)
             return true
@@ -160,7 +160,7 @@ public func withDatabase<R: Sendable>(_ url: DatabaseURL, logger: Logger, maxCon
     do {
         try await withDeadline(.seconds(10), timeoutError: { CancellationError() }) { await pool.value }
     } catch {
-        logger.warning("the database pool did not shut down within 10 s; leaving it", metadata: ["db.url": "\(url)"])
+        logger.info("the database pool did not shut down within 10 s; leaving it", metadata: ["db.url": "\(url)"])
     }
     return try result.get()
 }

@@ -100,7 +100,7 @@ final class PostgresSink: Stage {
         do {
             try await Rollups(database: database).refresh()
         } catch {
-            logger.warning("rollup refresh failed", metadata: ["error": "\(error)"])
+            logger.info("rollup refresh failed", metadata: ["error": "\(error)"])
         }
     }
 
@@ -169,7 +169,7 @@ struct Committer: Sendable {
         case .fail:
             throw StoreError.wrap(error, doing: "committing batch \(seq)", url: writer.url)
         case .retry(let delay):
-            logger.warning("database unavailable, will retry", metadata: [
+            logger.info("database unavailable, will retry", metadata: [
                 "batch.seq": "\(seq)", "retry.after_seconds": "\(delay)", "rows.buffered": "\(coordinator.bufferedRows)",
                 "error": "\(StoreError.wrap(error, doing: "committing", url: writer.url).message)"])
         }

@@ -1,20 +1,20 @@
-public import VigilCore
+import VigilCore
 
 /// The running `reidentify` stage. Appearance is sampled from confirmed, confident, unoccluded
 /// tracks only; every track point of a known track gets its global id and, with a homography for its
 /// camera, its map position.
-public final class ReidentifyStage: Stage {
+final class ReidentifyStage: Stage {
     private let spec: ReidentifySpec
     private let embedder: any AppearanceEmbedder
     private var resolver: IdentityResolver
 
-    public init(spec: ReidentifySpec, embedder: any AppearanceEmbedder) {
+    init(spec: ReidentifySpec, embedder: any AppearanceEmbedder) {
         self.spec = spec
         self.embedder = embedder
         resolver = IdentityResolver(configuration: spec.identity)
     }
 
-    public func run(input: StageInput, output: StageOutput) async throws {
+    func run(input: StageInput, output: StageOutput) async throws {
         for try await message in input {
             guard case .frame(var frame) = message else {
                 try await output.send(message)
@@ -26,7 +26,7 @@ public final class ReidentifyStage: Stage {
     }
 
     /// Annotates one frame (exposed for tests and in-process use).
-    public func process(_ frame: inout AnnotatedFrame) {
+    func process(_ frame: inout AnnotatedFrame) {
         let camera = frame.info.sourceID
         let time = frame.info.time.seconds
         let scale = frame.imageToSourceScale

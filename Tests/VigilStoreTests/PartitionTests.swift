@@ -3,7 +3,6 @@ import Testing
 import VigilCore
 import VigilStore
 import VigilTesting
-import PostgresNIO
 
 @Suite("Partitions and retention") struct PartitionTests {
     @Test func createsPartitionsForTheDataDaysAndRetentionDropsOnlyOldOnes() async throws {
@@ -47,8 +46,8 @@ import PostgresNIO
                 // Tracks 1 and 3 are class 0, track 2 class 1.
                 #expect(try await db.scalarInt("SELECT max(peak_tracks)::int FROM track_rollups_minute") == 2)
                 // A refresh 'at' a time inside the data leaves the open windows alone.
-                try await db.execute("TRUNCATE track_rollups_minute, track_rollups_hour, track_rollups_day", doing: "t")
-                try await db.execute("INSERT INTO rollup_invalidations (low, high) SELECT min(time), max(time) FROM track_points", doing: "i")
+                try await db.execute(sql: "TRUNCATE track_rollups_minute, track_rollups_hour, track_rollups_day", doing: "t")
+                try await db.execute(sql: "INSERT INTO rollup_invalidations (low, high) SELECT min(time), max(time) FROM track_points", doing: "i")
                 let at = Date(timeIntervalSince1970: 1_700_000_000 + 125)
                 try await Rollups(database: db).refresh(now: at)
                 #expect(try await db.count("track_rollups_minute", where: "bucket >= to_timestamp(1700000100)") == 0)

@@ -3,7 +3,6 @@ import Logging
 import VigilCore
 import VigilStore
 import VigilTesting
-import PostgresNIO
 
 /// A StageContext for driving the sink directly.
 func sinkContext(id: String = "db", pipeline: String = "test-pipeline", mode: RunMode = .batch,
@@ -32,15 +31,10 @@ func withDB<R: Sendable>(_ url: DatabaseURL, _ body: (Database) async throws -> 
 
 extension Database {
     func tableNames() async throws -> Set<String> {
-        try await withConnection(doing: "listing tables") { connection in
-            let rows = try await connection.query("""
-                SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
-                AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-                """, logger: self.logger)
-            var out: Set<String> = []
-            for try await name in rows.decode(String.self) { out.insert(name) }
-            return out
-        }
+        Set(try await strings("""
+            SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+            AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+            """))
     }
 
     func count(_ table: String, where condition: String = "true") async throws -> Int {
@@ -48,21 +42,13 @@ extension Database {
     }
 
     func scalarInt(_ sql: String) async throws -> Int {
-        try await withConnection(doing: "counting") { connection in
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)
-            var n = 0
-            for try await v in rows.decode(Int.self) { n = v }
-            return n
-        }
+        let value = try await scalar(sql: sql, doing: "counting")
+        guard let n = value.int else { throw VigilError(.database, "expected an integer from \(sql), got \(value)") }
+        return n
     }
 
     /// One text column per row.
     func strings(_ sql: String) async throws -> [String] {
-        try await withConnection(doing: "querying") { connection in
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)
-            var out: [String] = []
-            for try await v in rows.decode(String.self) { out.append(v) }
-            return out
-        }
+        try await rows(sql: sql, doing: "querying").map { $0.first?.text ?? "" }
     }
 }

@@ -10,7 +10,6 @@ import Logging
 import VigilCore
 import VigilStore
 import VigilTesting
-import PostgresNIO
 
 let arguments = CommandLine.arguments
 let rows = arguments.count > 1 ? Int(arguments[1]) ?? 500_000 : 500_000
@@ -71,7 +70,7 @@ func bench(_ url: DatabaseURL) async throws {
     var csvWritten = false
     for round in 1...rounds {
         try await withDatabase(url, logger: logger) { db in
-            try await db.execute("TRUNCATE track_points, tracks, identities, rollup_invalidations", doing: "truncating")
+            try await db.execute(sql: "TRUNCATE track_points, tracks, identities, rollup_invalidations", doing: "truncating")
         }
         var context = StageContext(id: "db", logger: logger, mode: .batch, shutdown: ShutdownSignal(), frameRequirement: nil,
                                    upstreamSources: ["cam1"], pipelineName: "ingest-bench")
@@ -85,13 +84,10 @@ func bench(_ url: DatabaseURL) async throws {
         sinkRates.append(Double(rows) / sinkSeconds)
 
         let (runID, cameraID, count) = try await withDatabase(url, logger: logger) { db in
-            let ids = try await db.withConnection(doing: "ids") { connection in
-                let r = try await connection.query("SELECT max(run_id)::int, max(camera_id)::int, count(*)::int FROM track_points", logger: logger)
-                var out = (0, 0, 0)
-                for try await v in r.decode((Int, Int, Int).self) { out = v }
-                return out
-            }
-            try await db.execute("TRUNCATE track_points", doing: "truncating")
+            let row = try await db.rows(sql: "SELECT max(run_id)::int, max(camera_id)::int, count(*)::int FROM track_points",
+                                        doing: "ids").first ?? []
+            let ids = (row.first?.int ?? 0, row.dropFirst().first?.int ?? 0, row.last?.int ?? 0)
+            try await db.execute(sql: "TRUNCATE track_points", doing: "truncating")
             return ids
         }
         precondition(count == rows, "sink wrote \(count) rows, expected \(rows)")
