@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilMediaTests",
-            dependencies: ["VigilCore", "VigilMedia", "VigilTesting", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "VigilMedia", "VigilPipeline", "VigilTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
