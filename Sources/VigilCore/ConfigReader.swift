@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads one mapping of a configuration file on behalf of a stage spec: typed accessors that record
 /// a ``Diagnostic`` at the value's position instead of stopping at the first problem, and a final
 /// check that reports keys nobody asked for, with the closest valid key suggested.
@@ -174,7 +176,7 @@ public final class ConfigReader {
             error("'\(key)' must be \(expected), found \(value.shapeName)", at: value.location)
             return nil
         }
-        guard let result = convert(text.trimmingSpaces) else {
+        guard let result = convert(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             error("invalid value '\(text)' for '\(key)': expected \(expected)", at: value.location)
             return nil
         }
@@ -188,14 +190,5 @@ public final class DiagnosticSink {
     public init() {}
     public func report(_ message: String, at location: SourceLocation?) {
         diagnostics.append(Diagnostic(message, at: location))
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first?.isWhitespace == true { s.removeFirst() }
-        while s.last?.isWhitespace == true { s.removeLast() }
-        return String(s)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits a SQL script into statements at top-level semicolons, skipping comments, quoted strings,
 /// quoted identifiers and dollar-quoted bodies. postgres-nio speaks only the extended protocol, which
 /// takes one statement at a time.
@@ -8,7 +10,7 @@ public enum SQLScript {
         var current = String.UnicodeScalarView()
         var i = 0
         func flush() {
-            let text = String(current).trimmingSpacesAndNewlines
+            let text = String(current).trimmingCharacters(in: .whitespacesAndNewlines)
             if !text.isEmpty, !isOnlyComments(text) { statements.append(text) }
             current = .init()
         }
@@ -75,15 +77,9 @@ public enum SQLScript {
     }
 
     private static func isOnlyComments(_ text: String) -> Bool {
-        text.split(separator: "\n").allSatisfy { $0.trimmingSpacesAndNewlines.isEmpty || $0.trimmingSpacesAndNewlines.hasPrefix("--") }
-    }
-}
-
-extension StringProtocol {
-    var trimmingSpacesAndNewlines: String {
-        var s = Substring(self)
-        while s.first?.isWhitespace == true { s.removeFirst() }
-        while s.last?.isWhitespace == true { s.removeLast() }
-        return String(s)
+        text.split(separator: "\n").allSatisfy { line in
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty || trimmed.hasPrefix("--")
+        }
     }
 }
