@@ -31,11 +31,14 @@ public struct AnnotatedFrame: Sendable {
     public var tracks: [TrackPoint]
     /// Whether the detector actually ran on this frame (false when gated or skipped by `interval`).
     public var detectorRan: Bool
+    /// Per-frame measurements written by upstream stages, by name (e.g. the face stage's `ear`, `mar`,
+    /// `yaw`, `face_present`); booleans are 1 and 0. `alert` rules of kind `metric` read them.
+    public var measurements: [String: Double]
 
     public init(info: FrameInfo, image: FrameImage?, detections: [Detection] = [], tracks: [TrackPoint] = [],
-                detectorRan: Bool = false) {
+                detectorRan: Bool = false, measurements: [String: Double] = [:]) {
         self.info = info; self.image = image; self.detections = detections
-        self.tracks = tracks; self.detectorRan = detectorRan
+        self.tracks = tracks; self.detectorRan = detectorRan; self.measurements = measurements
     }
 
     /// Factor from image pixels to source pixels along x and y.

@@ -45,7 +45,15 @@ enum JSONLinesEncoding {
             }
             w.raw("}")
         }
-        w.raw("]}")
+        w.raw("]")
+        if !frame.measurements.isEmpty {
+            w.key("measurements"); w.raw("{")
+            for (k, key) in frame.measurements.keys.sorted().enumerated() {
+                w.key(key, first: k == 0); w.number(frame.measurements[key]!)
+            }
+            w.raw("}")
+        }
+        w.raw("}")
     }
 
     static func encode(_ e: Event, into w: inout JSONWriter) {
@@ -61,6 +69,20 @@ enum JSONLinesEncoding {
         if let g = e.globalID { w.key("global_id"); w.number(g) }
         if let z = e.zone { w.key("zone"); w.string(z) }
         w.key("message"); w.string(e.message)
+        if let id = e.alertID { w.key("alert_id"); w.string(id) }
+        if let phase = e.phase { w.key("phase"); w.string(phase.rawValue) }
+        if let start = e.startTime { w.key("start_time"); w.number(start.seconds) }
+        if let duration = e.duration { w.key("duration"); w.number(duration) }
+        if let value = e.value { w.key("value"); w.number(value) }
+        if let peak = e.peakValue { w.key("peak_value"); w.number(peak) }
+        if !e.evidence.isEmpty {
+            w.key("evidence"); w.raw("[")
+            for (k, path) in e.evidence.enumerated() {
+                if k > 0 { w.raw(",") }
+                w.string(path)
+            }
+            w.raw("]")
+        }
         w.key("attributes"); stringMap(e.attributes, into: &w)
         w.raw("}")
     }
