@@ -3,16 +3,16 @@ import Testing
 import VigilCore
 @testable import VigilTracking
 
-/// The development MOT data shared by the project (../shared/bench/mot next to the package).
+/// The MOT development set committed with the tests (Tests/Fixtures/mot, provenance in its README).
 let motDataDirectory: String = {
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    return packageRoot.appendingPathComponent("../shared/bench/mot/data").standardized.path
+    return packageRoot.appendingPathComponent("Tests/Fixtures/mot").path
 }()
 
 struct MOTRow: Sendable, CustomStringConvertible {
     var seq: String, level: String, frames: Int, fps: Double
-    /// Best peer figures from ../shared/bench/mot/README.md.
+    /// Best peer figures from Tests/Fixtures/mot/README.md.
     var bestPeerMOTA: Double, bestPeerIDF1: Double
     var description: String { "\(seq) \(level)" }
 }
