@@ -51,7 +51,7 @@ struct LiveStreamTests {
                                    reconnect: .init(initialDelay: 0.2, maxDelay: 1, jitter: 0.1))
         let context = makeContext(mode: .stream, requirement: FrameRequirement(pixelFormat: .bgr24, maxWidth: 192),
                                   shutdown: shutdown)
-        let collector = Collector()
+        let collector = CollectingSink()
         let stage = try await spec.makeStage(context: context)
         let task = Task { try await stage.run(input: .empty, output: collector.output) }
 
@@ -80,8 +80,8 @@ struct LiveStreamTests {
         #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 }, "media time must keep increasing across the reconnect")
         #expect(frames.allSatisfy { $0.info.captureTime != nil && $0.image?.width == 192 && $0.info.sourceWidth == 768 })
         // The gap event sits between the frames before and after the reconnect, in time order.
-        let position = try #require(collector.all.firstIndex { if case .event = $0 { true } else { false } })
-        #expect(position >= 15 && position < collector.all.count - 15)
+        let position = try #require(collector.messages.firstIndex { if case .event = $0 { true } else { false } })
+        #expect(position >= 15 && position < collector.messages.count - 15)
         #expect(frames.last!.info.time.seconds - gap.time.seconds > 1)
     }
 }
@@ -139,7 +139,7 @@ struct NetworkInputTests {
     func udpInput() async throws {
         let port = try StreamServer.freePort()
         let shutdown = ShutdownSignal()
-        let collector = Collector()
+        let collector = CollectingSink()
         let spec = VideoSourceSpec(url: "udp://127.0.0.1:\(port)", readTimeout: 10)
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: collector.output) }
