@@ -135,6 +135,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilExportTests", dependencies: ["VigilCore", "VigilExport"], swiftSettings: strictSettings),
         .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilStoreTests",
