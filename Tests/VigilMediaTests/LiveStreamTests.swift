@@ -157,8 +157,8 @@ struct NetworkInputTests {
                                        "-c:v", "mpeg4", "-g", "10", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"],
                                       stdout: .discard, stderr: .discard)
         defer { sender.signal(SIGKILL); sender.wait(timeout: 10) }
-        let deadline = Date().addingTimeInterval(60)
-        while collector.frames.count < 15 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        defer { shutdown.request() }
+        try await waitUntil("15 frames") { collector.frames.count >= 15 }
         shutdown.request()
         try await task.value
         let frames = collector.frames

@@ -72,8 +72,8 @@ struct VideoSourceTests {
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: collector.output) }
         // 0.5 s per pass (the window 3.5...4), paced in real time: wait for a third pass.
-        let deadline = Date().addingTimeInterval(60)
-        while collector.frames.count < 40 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        defer { shutdown.request() }
+        try await waitUntil("a third pass (40 frames)") { collector.frames.count >= 40 }
         shutdown.request()
         try await task.value
         let frames = collector.frames
@@ -113,8 +113,8 @@ struct BackpressureTests {
         let collector = CollectingSink()
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: slowOutput(collector, delay: .milliseconds(150))) }
-        let deadline = Date().addingTimeInterval(60)
-        while collector.frames.count < 20 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        defer { shutdown.request() }
+        try await waitUntil("20 frames") { collector.frames.count >= 20 }
         shutdown.request()
         try await task.value
         let indices = collector.frames.map(\.info.index)
