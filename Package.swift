@@ -131,6 +131,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilConfigTests", dependencies: ["VigilCore", "VigilConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilPipelineTests",
             dependencies: ["VigilCore", "VigilPipeline", "VigilTesting", "VigilExport"],
@@ -147,7 +148,8 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilExportTests", dependencies: ["VigilCore", "VigilExport"], swiftSettings: strictSettings),
         .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilStoreTests",
