@@ -1,7 +1,8 @@
 import Foundation
 import VigilCore
 
-/// The running `jsonl` sink: buffers lines and writes them in large chunks.
+/// The running `jsonl` sink: buffers lines and writes them in large chunks, and at least once per
+/// second of media time.
 final class JSONLinesSink: Stage {
     private let handle: FileHandle
     private let ownsHandle: Bool
