@@ -85,6 +85,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "VigilTracking", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .target(name: "VigilRules", dependencies: ["VigilCore"], swiftSettings: strictSettings),
 
         // MARK: Runtime
         .target(
@@ -111,7 +112,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilConfig", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking",
-                "VigilStore",
+                "VigilRules", "VigilStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -150,6 +151,7 @@ let package = Package(
         ),
         .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking", "VigilTesting"], swiftSettings: strictSettings),
         .testTarget(name: "VigilExportTests", dependencies: ["VigilCore", "VigilExport"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilRulesTests", dependencies: ["VigilCore", "VigilRules", "VigilTesting"], swiftSettings: strictSettings),
         .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilStoreTests",
