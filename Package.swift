@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "CVigilOpenCV",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
-            linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_dnn", "opencv_objdetect", "opencv_video"]
+            linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_dnn", "opencv_objdetect", "opencv_video"]
                 .map { .linkedLibrary($0) }
         ),
 

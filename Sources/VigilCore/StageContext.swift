@@ -54,6 +54,8 @@ public struct StageContext: Sendable {
     /// Counts frames this component dropped (in `vigil_stage_dropped_total{stage}`): sources call it
     /// for frames a live input could not hand on in time.
     public var countDropped: @Sendable (Int) -> Void = { _ in }
+    /// Draws on frames and encodes pictures (evidence snapshots, overlays); `nil` when the run has none.
+    public var renderer: (any FrameRenderer)?
 
     public init(id: String, logger: Logger, mode: RunMode, shutdown: ShutdownSignal,
                 frameRequirement: FrameRequirement?, window: TimeWindow = .all, inputOverride: String? = nil,

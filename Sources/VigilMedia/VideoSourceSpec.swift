@@ -40,6 +40,8 @@ public struct VideoSourceSpec: StageSpec {
     public var sourceURL: String? { url }
     /// Frames, plus `stream_gap` events (as `.event` messages) when a live stream reconnects.
     public var outputPort: PortType? { .frames }
+    /// Frames, and `stream_gap` events when a live input reconnects.
+    public var outputPorts: Set<PortType> { [.frames, .events] }
 
     public init(url: String, fps: Double? = nil, start: Double? = nil, end: Double? = nil, loop: Bool = false,
                 rtspTransport: RTSPTransport? = nil, readTimeout: Double = 10,

@@ -213,14 +213,17 @@ public struct AlertEngine {
         for rule in configuration.rules where applies(rule, source: source) && self.anchor(of: rule) == anchor
             && counts(rule, label: memo.label) {
             let at: Double
+            var facts = AlertBook.Facts(trackID: track, globalID: memo.globalID, label: memo.label, zone: zoneID)
             switch (rule.kind, transition) {
             case (.zoneEnter(let id), .entered(let t)) where id == zoneID: at = t
-            case (.zoneExit(let id), .exited(let t)) where id == zoneID: at = t
+            case (.zoneExit(let id), .exited(let t, let entered)) where id == zoneID:
+                at = t
+                facts.value = t - entered
+                facts.attributes["dwell_seconds"] = Self.seconds(t - entered)
             default: continue
             }
             out += instant(rule, source: source, subject: "t\(track)", at: at, memo: memo, track: track,
-                           facts: .init(trackID: track, globalID: memo.globalID, label: memo.label, zone: zoneID),
-                           drawing: shape(zone: z))
+                           facts: facts, drawing: shape(zone: z))
         }
         return out
     }

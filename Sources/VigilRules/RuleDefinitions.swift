@@ -108,7 +108,8 @@ public struct RuleDefinition: Sendable {
     public var ruleCooldown: Double
     /// Seconds between `update` events of an active alert; `nil` sends none.
     public var updateEvery: Double?
-    /// `{camera} {zone} {line} {track} {class} {direction} {duration} {value} {rule}`.
+    /// `{camera} {zone} {line} {track} {class} {direction} {duration} {value} {rule}`: `{duration}` is the
+    /// alert's own duration so far, `{value}` the rule's measure (dwell or empty seconds, a count, the metric).
     public var message: String
 
     public init(id: String, kind: Kind, classes: Set<String>? = nil, camera: String? = nil, anchor: Anchor? = nil,
@@ -124,10 +125,10 @@ public struct RuleDefinition: Sendable {
         case .zoneEnter: "{class} {track} entered {zone} on {camera}"
         case .zoneExit: "{class} {track} left {zone} on {camera}"
         case .lineCross: "{class} {track} crossed {line} ({direction}) on {camera}"
-        case .dwell: "{class} {track} has been in {zone} on {camera} for {duration}"
+        case .dwell: "{class} {track} has been in {zone} on {camera} for {value} s"
         case .crowd: "{value} objects in {zone} on {camera}"
-        case .absence: "nobody in {zone} on {camera} for {duration}"
-        case .metric: "{rule} on {camera}: {value} for {duration}"
+        case .absence: "nobody in {zone} on {camera} for {value} s"
+        case .metric: "{rule} on {camera}: {value}"
         }
     }
 }

@@ -5,8 +5,9 @@ struct ZoneMembership {
     enum Transition: Equatable {
         /// The object entered at `at`: the first frame of the inside stretch that lasted `minInside`.
         case entered(at: Double)
-        /// The object left at `at`: the first frame of the outside stretch that lasted `minOutside`.
-        case exited(at: Double)
+        /// The object left at `at`: the first frame of the outside stretch that lasted `minOutside`;
+        /// it had entered at `entered`.
+        case exited(at: Double, entered: Double)
     }
 
     let minInside: Double
@@ -39,8 +40,8 @@ struct ZoneMembership {
             enteredAt = since
             return .entered(at: since)
         }
-        enteredAt = nil
-        return .exited(at: since)
+        defer { enteredAt = nil }
+        return .exited(at: since, entered: enteredAt ?? since)
     }
 
     /// The object is gone (its track ended): an object inside leaves at `time`, its last sighting.
@@ -48,7 +49,7 @@ struct ZoneMembership {
         pendingSince = nil
         guard isInside else { return nil }
         isInside = false
-        enteredAt = nil
-        return .exited(at: time)
+        defer { enteredAt = nil }
+        return .exited(at: time, entered: enteredAt ?? time)
     }
 }
