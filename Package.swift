@@ -151,7 +151,11 @@ let package = Package(
         ),
         .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking", "VigilTesting"], swiftSettings: strictSettings),
         .testTarget(name: "VigilExportTests", dependencies: ["VigilCore", "VigilExport"], swiftSettings: strictSettings),
-        .testTarget(name: "VigilRulesTests", dependencies: ["VigilCore", "VigilRules", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilRulesTests",
+            dependencies: ["VigilCore", "VigilConfig", "VigilRules", "VigilVision", "VigilTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilStoreTests",

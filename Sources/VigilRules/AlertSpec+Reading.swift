@@ -136,7 +136,8 @@ extension AlertSpec {
                            cooldown: r.duration("cooldown") ?? 0, ruleCooldown: r.duration("rule_cooldown") ?? 0,
                            updateEvery: r.duration("update_every"), message: r.string("message"))
         }
-        r.finish()
+        // With an unknown kind the other keys cannot be judged: only the kind is reported.
+        if kindName != nil || !r.has("kind") { r.finish() }
         return rule
     }
 
