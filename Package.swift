@@ -124,6 +124,12 @@ let package = Package(
         // MARK: Benchmarks
         .executableTarget(name: "vigil-bench-decode", dependencies: ["VigilCore", "VigilMedia"], swiftSettings: strictSettings),
         .executableTarget(
+            name: "vigil-bench-rules",
+            dependencies: ["VigilCore", "VigilRules"],
+            path: "bench/rules/Sources",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "vigil-bench-detect",
             dependencies: ["VigilCore", "VigilConfig", "VigilVision", .product(name: "Logging", package: "swift-log")],
             path: "bench/detect/Sources",

@@ -109,14 +109,22 @@ struct AlertBook {
                      value: alert.facts.value, peakValue: alert.peak)
     }
 
-    /// Fills `{camera} {zone} {line} {track} {class} {direction} {duration} {value} {rule}`.
+    /// Fills `{camera} {zone} {line} {track} {class} {direction} {duration} {value} {rule}`; other names stay.
     static func render(_ template: String, rule: String, source: String, facts: Facts, duration: Double) -> String {
-        let values: [String: String] = [
-            "camera": source, "rule": rule, "zone": facts.zone ?? "-", "line": facts.line ?? "-",
-            "track": facts.trackID.map { "#\($0)" } ?? "-", "class": facts.label ?? "object",
-            "direction": facts.direction ?? "-", "duration": String(format: "%.1f s", duration),
-            "value": facts.value.map { $0 == $0.rounded() && abs($0) < 1e9 ? String(Int($0)) : String(format: "%.3g", $0) } ?? "-",
-        ]
+        func value(_ name: Substring) -> String? {
+            switch name {
+            case "camera": source
+            case "rule": rule
+            case "zone": facts.zone ?? "-"
+            case "line": facts.line ?? "-"
+            case "track": facts.trackID.map { "#\($0)" } ?? "-"
+            case "class": facts.label ?? "object"
+            case "direction": facts.direction ?? "-"
+            case "duration": String(format: "%.1f s", duration)
+            case "value": facts.value.map { $0 == $0.rounded() && abs($0) < 1e9 ? String(Int($0)) : String(format: "%.3g", $0) } ?? "-"
+            default: nil
+            }
+        }
         var out = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
@@ -125,8 +133,8 @@ struct AlertBook {
                 out += rest[open...]
                 return out
             }
-            let name = String(rest[rest.index(after: open)..<close])
-            out += values[name] ?? "{\(name)}"
+            let name = rest[rest.index(after: open)..<close]
+            out += value(name) ?? "{\(name)}"
             rest = rest[rest.index(after: close)...]
         }
         return out + rest

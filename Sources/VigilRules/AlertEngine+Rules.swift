@@ -4,44 +4,35 @@ import VigilCore
 extension AlertEngine {
     // MARK: Lines
 
-    /// Anchors in use for line `l`.
-    func anchors(line l: Int) -> Set<Anchor> {
-        var set: Set<Anchor> = [configuration.lines[l].anchor]
-        for rule in configuration.rules {
-            if case .lineCross(let id, _) = rule.kind, id == configuration.lines[l].id { set.insert(anchor(of: rule)) }
-        }
-        return set
-    }
-
-    mutating func updateLines(_ tracks: [TrackPoint], source: String, time: Double, state: inout SourceState) -> [AlertOutput] {
+    /// One track against every line: its side, and the crossings it completes.
+    mutating func observeLines(_ track: TrackPoint, memo: inout TrackMemo, source: String, time: Double,
+                               state: inout SourceState) -> [AlertOutput] {
         var out: [AlertOutput] = []
-        for (l, line) in configuration.lines.enumerated() where line.camera.map({ $0 == source }) ?? true {
-            for anchor in anchors(line: l).sorted(by: { $0.rawValue < $1.rawValue }) {
-                for track in tracks {
-                    guard let p = point(track, space: line.space, anchor: anchor) else { continue }
-                    let key = MembershipKey(shape: l, anchor: anchor, track: track.trackID)
-                    var crossing = state.crossings[key] ?? LineCrossingState(line: line.segment, band: line.band,
-                                                                             minSideTime: line.minSideTime, extended: line.extended)
-                    let crossed = crossing.observe(p, at: time)
-                    state.crossings[key] = crossing
-                    guard let crossed else { continue }
-                    let direction = CrossingDirection.of(crossed)
-                    if anchor == line.anchor {
-                        state.crossingCounts["\(line.id)|\(direction.rawValue)|\(track.label)", default: 0] += 1
-                    }
-                    let inCount = state.crossingCounts["\(line.id)|in|\(track.label)"] ?? 0
-                    let outCount = state.crossingCounts["\(line.id)|out|\(track.label)"] ?? 0
-                    for rule in configuration.rules where applies(rule, source: source) && self.anchor(of: rule) == anchor
-                        && counts(rule, label: track.label) {
-                        guard case .lineCross(let id, let wanted) = rule.kind, id == line.id,
-                              (CrossingDirection(rawValue: wanted) ?? .both).counts(crossed) else { continue }
-                        let facts = AlertBook.Facts(trackID: track.trackID, globalID: track.globalID, label: track.label,
-                                                    line: line.id, direction: direction.rawValue,
-                                                    attributes: ["count_in": "\(inCount)", "count_out": "\(outCount)"])
-                        out += instant(rule, source: source, subject: "t\(track.trackID)", at: crossed.at,
-                                       memo: state.tracks[track.trackID], track: track.trackID, facts: facts,
-                                       drawing: shape(line: l))
-                    }
+        for l in state.lines {
+            let geometry = lineGeometry[l]
+            for (k, anchor) in lineAnchors[l].enumerated() {
+                guard let p = point(track, space: geometry.space, anchor: anchor) else { continue }
+                let slot = lineSlotBase[l] + k
+                var crossing = memo.crossings[slot] ?? LineCrossingState()
+                let crossed = crossing.observe(p, at: time, on: geometry.geometry)
+                memo.crossings[slot] = crossing
+                guard let crossed else { continue }
+                let line = configuration.lines[l]
+                let direction = CrossingDirection.of(crossed)
+                if anchor == line.anchor {
+                    state.crossingCounts["\(line.id)|\(direction.rawValue)|\(track.label)", default: 0] += 1
+                }
+                let inCount = state.crossingCounts["\(line.id)|in|\(track.label)"] ?? 0
+                let outCount = state.crossingCounts["\(line.id)|out|\(track.label)"] ?? 0
+                for (r, rule) in configuration.rules.enumerated() where ruleLine[r] == l && ruleAnchor[r] == anchor
+                    && applies(r, source: source) && counts(rule, label: track.label) {
+                    guard case .lineCross(_, let wanted) = rule.kind,
+                          (CrossingDirection(rawValue: wanted) ?? .both).counts(crossed) else { continue }
+                    let facts = AlertBook.Facts(trackID: track.trackID, globalID: track.globalID, label: track.label,
+                                                line: line.id, direction: direction.rawValue,
+                                                attributes: ["count_in": "\(inCount)", "count_out": "\(outCount)"])
+                    out += instant(rule, source: source, subject: "t\(track.trackID)", at: crossed.at, memo: memo,
+                                   track: track.trackID, facts: facts, drawing: shape(line: l))
                 }
             }
         }
@@ -50,32 +41,28 @@ extension AlertEngine {
 
     // MARK: Occupancy: crowd and absence
 
-    /// Tracks inside zone `z` (by `anchor`) among those counted by `filter`.
-    func occupants(zone z: Int, anchor: Anchor, state: SourceState, time: Double, filter: (String) -> Bool) -> [Int] {
-        state.tracks.filter { id, memo in
-            memo.lastSeen == time && filter(memo.label)
-                && state.memberships[MembershipKey(shape: z, anchor: anchor, track: id)]?.isInside == true
-        }.keys.sorted()
+    /// How many tracks are in zone `z` (by `anchor`) on this frame among those counted by `filter`.
+    func occupants(zone z: Int, anchor: Anchor, state: SourceState, filter: (String) -> Bool) -> Int {
+        state.inside[zoneSlot(z, anchor)].reduce(0) { $0 + (filter($1.label) ? 1 : 0) }
     }
 
     mutating func updateOccupancy(_ tracks: [TrackPoint], frame: inout AnnotatedFrame, source: String, time: Double,
                                   state: inout SourceState) -> [AlertOutput] {
-        for (z, zone) in configuration.zones.enumerated() where zone.camera.map({ $0 == source }) ?? true {
-            frame.measurements["occupancy.\(zone.id)"] = Double(occupants(zone: z, anchor: zone.anchor, state: state,
-                                                                         time: time, filter: { _ in true }).count)
+        for z in state.zones {
+            frame.measurements[occupancyKeys[z]] = Double(state.inside[zoneSlot(z, configuration.zones[z].anchor)].count)
         }
         var out: [AlertOutput] = []
         let unix = frame.info.captureTime?.timeIntervalSince1970 ?? (configuration.timeOrigin + time)
-        for (r, rule) in configuration.rules.enumerated() where applies(rule, source: source) {
+        for (r, rule) in configuration.rules.enumerated() where applies(r, source: source) {
             let on: Bool, off: Bool, value: Double, zoneID: String, forSeconds: Double, clearFor: Double
             switch rule.kind {
             case .crowd(let id, let n, let seconds, let hysteresis, let clear):
-                guard let z = zoneIndex(id) else { continue }
-                let count = occupants(zone: z, anchor: anchor(of: rule), state: state, time: time) { counts(rule, label: $0) }.count
+                guard let z = ruleZone[r] else { continue }
+                let count = occupants(zone: z, anchor: ruleAnchor[r], state: state) { counts(rule, label: $0) }
                 (on, off, value, zoneID, forSeconds, clearFor) = (count >= n, count < n - hysteresis, Double(count), id, seconds, clear)
             case .absence(let id, let seconds, let schedule, let clear):
-                guard let z = zoneIndex(id) else { continue }
-                let empty = occupants(zone: z, anchor: anchor(of: rule), state: state, time: time) { counts(rule, label: $0) }.isEmpty
+                guard let z = ruleZone[r] else { continue }
+                let empty = occupants(zone: z, anchor: ruleAnchor[r], state: state) { counts(rule, label: $0) } == 0
                 let scheduled = schedule?.contains(unixSeconds: unix) ?? true
                 (on, off, value, zoneID, forSeconds, clearFor) = (empty && scheduled, !empty || !scheduled, 0, id, seconds, clear)
             default:
@@ -85,7 +72,7 @@ extension AlertEngine {
             let edge = timer.observe(on: on, off: off, at: time)
             state.timers[r] = timer
             out += timed(rule, index: r, edge: edge, active: timer.active, source: source, subject: "z\(zoneID)", time: time,
-                         value: value, facts: .init(zone: zoneID), drawing: zoneIndex(zoneID).flatMap { shape(zone: $0) },
+                         value: value, facts: .init(zone: zoneID), drawing: ruleZone[r].flatMap { shape(zone: $0) },
                          valueIsDuration: { if case .absence = rule.kind { true } else { false } }())
         }
         return out
@@ -117,7 +104,7 @@ extension AlertEngine {
 
     mutating func updateMetrics(_ frame: AnnotatedFrame, source: String, time: Double, state: inout SourceState) -> [AlertOutput] {
         var out: [AlertOutput] = []
-        for (r, rule) in configuration.rules.enumerated() where applies(rule, source: source) {
+        for (r, rule) in configuration.rules.enumerated() where applies(r, source: source) {
             guard case .metric(_, let seconds, let clearFor) = rule.kind, let expression = expressions[r] else { continue }
             var evaluator = state.evaluators[r] ?? MetricEvaluator(expression)
             let (holds, value) = evaluator.evaluate(frame.measurements, at: time)
@@ -143,15 +130,17 @@ extension AlertEngine {
     mutating func forget(_ id: Int, source: String, state: inout SourceState) -> [AlertOutput] {
         guard let memo = state.tracks[id] else { return [] }
         var out: [AlertOutput] = []
-        for key in state.memberships.keys.filter({ $0.track == id }).sorted(by: { ($0.shape, $0.anchor.rawValue) < ($1.shape, $1.anchor.rawValue) }) {
-            var membership = state.memberships[key]!
-            if let transition = membership.vanish(at: memo.lastSeen) {
-                out += zoneTransition(transition, zone: key.shape, anchor: key.anchor, track: id, source: source, state: state)
+        for (z, anchors) in zoneAnchors.enumerated() {
+            for anchor in anchors {
+                guard var membership = memo.memberships[zoneSlot(z, anchor)] else { continue }
+                if let transition = membership.vanish(at: memo.lastSeen) {
+                    out += zoneTransition(transition, zone: z, anchor: anchor, track: id, memo: memo, source: source)
+                }
             }
-            state.memberships[key] = nil
         }
         for key in state.dwell.keys.filter({ $0.track == id }).sorted(by: { $0.rule < $1.rule }) {
             let session = state.dwell[key]!
+            state.dwellKeys[key.rule]?.remove(id)
             let rule = configuration.rules[key.rule]
             if let end = book.end(.init(rule: rule.id, source: source, subject: "t\(id)"), rule: rule, at: session.lastInside,
                                   value: session.lastInside - session.start, reason: "track_lost") {
@@ -159,7 +148,6 @@ extension AlertEngine {
             }
             state.dwell[key] = nil
         }
-        for key in state.crossings.keys where key.track == id { state.crossings[key] = nil }
         state.tracks[id] = nil
         return out
     }

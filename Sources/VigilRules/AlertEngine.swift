@@ -24,40 +24,68 @@ public struct AlertEngine {
     var book: AlertBook
     var sources: [String: SourceState] = [:]
     let expressions: [Int: MetricExpression]
+    /// Per rule: its zone or line index and anchor, precomputed (the per-frame path does no lookups by name).
+    let ruleZone: [Int?]
+    let ruleLine: [Int?]
+    let ruleAnchor: [Anchor]
+    /// Per zone and per line: the anchors in use (its own and those of its rules), in a fixed order.
+    let zoneAnchors: [[Anchor]]
+    let lineAnchors: [[Anchor]]
+    /// `occupancy.<zone>` per zone.
+    let occupancyKeys: [String]
+    /// What the per-track loop reads of each zone and line, without copying their definitions.
+    let zoneGeometry: [(polygon: Polygon, space: Space, minInside: Double, minOutside: Double)]
+    let lineGeometry: [(geometry: LineCrossingState.Geometry, space: Space)]
+    /// First slot of each zone and line: state is kept per (zone or line, anchor) slot, in arrays.
+    let zoneSlotBase: [Int]
+    let lineSlotBase: [Int]
+    let zoneSlotCount: Int
+    let lineSlotCount: Int
 
+    /// What the engine keeps of one track: its last sighting, and its state in every zone and line slot
+    /// (one table lookup per track and frame, the rest is array indexing).
     struct TrackMemo {
         var lastSeen: Double
         var age: Double
         var label: String
         var box: BoundingBox
         var globalID: Int?
+        var memberships: [ZoneMembership?]
+        var crossings: [LineCrossingState?]
     }
 
     struct DwellSession {
         var start: Double
         var lastInside: Double
+        /// Its alert has started (reported or held back by a cooldown); the book knows the rest.
+        var alerting = false
+        var lastUpdate = 0.0
     }
 
     struct SourceState {
         var lastTime = -Double.infinity
         var tracks: [Int: TrackMemo] = [:]
-        /// (zone index, anchor, track id)
-        var memberships: [MembershipKey: ZoneMembership] = [:]
-        /// (line index, anchor, track id)
-        var crossings: [MembershipKey: LineCrossingState] = [:]
         /// (rule index, track id)
         var dwell: [RuleTrack: DwellSession] = [:]
+        /// The tracks with a dwell session, per rule.
+        var dwellKeys: [Int: Set<Int>] = [:]
+        /// Per zone slot: this frame's members, confirmed tracks only.
+        var inside: [[(id: Int, label: String)]]
+        /// The zones and lines of this camera.
+        let zones: [Int]
+        let lines: [Int]
+
+        init(zoneSlots: Int, zones: [Int], lines: [Int]) {
+            inside = Array(repeating: [], count: zoneSlots)
+            self.zones = zones
+            self.lines = lines
+        }
         var timers: [Int: HoldTimer] = [:]
         var evaluators: [Int: MetricEvaluator] = [:]
         /// Crossings so far by "line|direction|class".
         var crossingCounts: [String: Int] = [:]
     }
 
-    struct MembershipKey: Hashable {
-        var shape: Int
-        var anchor: Anchor
-        var track: Int
-    }
 
     struct RuleTrack: Hashable {
         var rule: Int
@@ -78,38 +106,72 @@ public struct AlertEngine {
             }
         }
         self.expressions = expressions
+        let zoneIDs = Dictionary(configuration.zones.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let lineIDs = Dictionary(configuration.lines.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var ruleZone: [Int?] = [], ruleLine: [Int?] = [], ruleAnchor: [Anchor] = []
+        var zoneAnchors = configuration.zones.map { Set([$0.anchor]) }
+        var lineAnchors = configuration.lines.map { Set([$0.anchor]) }
+        for rule in configuration.rules {
+            var zone: Int?, line: Int?
+            switch rule.kind {
+            case .zoneEnter(let z), .zoneExit(let z), .dwell(let z, _, _), .crowd(let z, _, _, _, _), .absence(let z, _, _, _):
+                zone = zoneIDs[z]
+            case .lineCross(let l, _):
+                line = lineIDs[l]
+            case .metric:
+                break
+            }
+            let anchor = rule.anchor ?? zone.map { configuration.zones[$0].anchor } ?? line.map { configuration.lines[$0].anchor }
+                ?? .bottomCenter
+            if let zone { zoneAnchors[zone].insert(anchor) }
+            if let line { lineAnchors[line].insert(anchor) }
+            ruleZone.append(zone); ruleLine.append(line); ruleAnchor.append(anchor)
+        }
+        self.ruleZone = ruleZone
+        self.ruleLine = ruleLine
+        self.ruleAnchor = ruleAnchor
+        self.zoneAnchors = zoneAnchors.map { $0.sorted { $0.rawValue < $1.rawValue } }
+        self.lineAnchors = lineAnchors.map { $0.sorted { $0.rawValue < $1.rawValue } }
+        occupancyKeys = configuration.zones.map { "occupancy.\($0.id)" }
+        zoneGeometry = configuration.zones.map { ($0.polygon, $0.space, $0.minInside, $0.minOutside) }
+        lineGeometry = configuration.lines.map {
+            (LineCrossingState.Geometry(line: $0.segment, band: $0.band, minSideTime: $0.minSideTime, extended: $0.extended), $0.space)
+        }
+        func bases(_ groups: [[Anchor]]) -> [Int] {
+            var out: [Int] = [], next = 0
+            for group in groups { out.append(next); next += group.count }
+            return out
+        }
+        let sortedZoneAnchors = zoneAnchors.map { $0.sorted { $0.rawValue < $1.rawValue } }
+        let sortedLineAnchors = lineAnchors.map { $0.sorted { $0.rawValue < $1.rawValue } }
+        zoneSlotBase = bases(sortedZoneAnchors)
+        lineSlotBase = bases(sortedLineAnchors)
+        zoneSlotCount = sortedZoneAnchors.reduce(0) { $0 + $1.count }
+        lineSlotCount = sortedLineAnchors.reduce(0) { $0 + $1.count }
+    }
+
+    /// The state slot of zone `z` seen through `anchor` (one of ``zoneAnchors``).
+    func zoneSlot(_ z: Int, _ anchor: Anchor) -> Int { zoneSlotBase[z] + (zoneAnchors[z].firstIndex(of: anchor) ?? 0) }
+    func lineSlot(_ l: Int, _ anchor: Anchor) -> Int { lineSlotBase[l] + (lineAnchors[l].firstIndex(of: anchor) ?? 0) }
+    func newState(_ source: String) -> SourceState {
+        SourceState(zoneSlots: zoneSlotCount,
+                    zones: configuration.zones.indices.filter { configuration.zones[$0].camera.map { $0 == source } ?? true },
+                    lines: configuration.lines.indices.filter { configuration.lines[$0].camera.map { $0 == source } ?? true })
     }
 
     func zoneIndex(_ id: String) -> Int? { configuration.zones.firstIndex { $0.id == id } }
-    func lineIndex(_ id: String) -> Int? { configuration.lines.firstIndex { $0.id == id } }
 
-    func applies(_ rule: RuleDefinition, source: String) -> Bool {
+    /// Whether rule `r` applies to `source` (its camera, and its zone's or line's camera).
+    func applies(_ r: Int, source: String) -> Bool {
+        let rule = configuration.rules[r]
         if let camera = rule.camera, camera != source { return false }
-        switch rule.kind {
-        case .zoneEnter(let z), .zoneExit(let z), .dwell(let z, _, _), .crowd(let z, _, _, _, _), .absence(let z, _, _, _):
-            guard let i = zoneIndex(z) else { return false }
-            return configuration.zones[i].camera.map { $0 == source } ?? true
-        case .lineCross(let l, _):
-            guard let i = lineIndex(l) else { return false }
-            return configuration.lines[i].camera.map { $0 == source } ?? true
-        case .metric:
-            return true
-        }
+        if let z = ruleZone[r] { return configuration.zones[z].camera.map { $0 == source } ?? true }
+        if let l = ruleLine[r] { return configuration.lines[l].camera.map { $0 == source } ?? true }
+        if case .metric = rule.kind { return true }
+        return false   // its zone or line does not exist
     }
 
     func counts(_ rule: RuleDefinition, label: String) -> Bool { rule.classes?.contains(label) ?? true }
-
-    func anchor(of rule: RuleDefinition) -> Anchor {
-        if let anchor = rule.anchor { return anchor }
-        switch rule.kind {
-        case .zoneEnter(let z), .zoneExit(let z), .dwell(let z, _, _), .crowd(let z, _, _, _, _), .absence(let z, _, _, _):
-            return zoneIndex(z).map { configuration.zones[$0].anchor } ?? .bottomCenter
-        case .lineCross(let l, _):
-            return lineIndex(l).map { configuration.lines[$0].anchor } ?? .bottomCenter
-        case .metric:
-            return .bottomCenter
-        }
-    }
 
     /// Feeds one frame: updates every rule, writes the occupancy of each zone into the frame's
     /// measurements (`occupancy.<zone>`), and returns the events it decided, in order.
@@ -117,32 +179,38 @@ public struct AlertEngine {
         let source = frame.info.sourceID
         let time = frame.info.time.seconds
         var out: [AlertOutput] = []
-        var state = sources[source] ?? SourceState()
+        // Taken out of the table while it changes, so its dictionaries are not copied on write.
+        var state = sources.removeValue(forKey: source) ?? newState(source)
         if time < state.lastTime - 1e-9 {
             out += endAll(source: source, state: &state, at: state.lastTime, reason: "timeline_restart")
-            state = SourceState()
+            state = newState(source)
         }
         state.lastTime = time
+        for slot in state.inside.indices { state.inside[slot].removeAll(keepingCapacity: true) }
         let confirmed = frame.tracks.filter { $0.state == .confirmed }
-        let present = Set(confirmed.map(\.trackID))
-
-        // Tracks that are gone, or whose id came back on a new object (its age went back), leave first.
         for track in confirmed {
-            if let memo = state.tracks[track.trackID], track.age + 1e-6 < memo.age {
+            var known = state.tracks.removeValue(forKey: track.trackID)
+            if let memo = known, track.age + 1e-6 < memo.age {
+                // The id came back on a new object (its age went back): the old one leaves first.
+                state.tracks[track.trackID] = memo
                 out += forget(track.trackID, source: source, state: &state)
+                known = nil
             }
+            var memo = known
+                ?? TrackMemo(lastSeen: time, age: track.age, label: track.label, box: track.box, globalID: track.globalID,
+                             memberships: Array(repeating: nil, count: zoneSlotCount),
+                             crossings: Array(repeating: nil, count: lineSlotCount))
+            memo.lastSeen = time; memo.age = track.age; memo.label = track.label; memo.box = track.box
+            memo.globalID = track.globalID
+            out += observeZones(track, memo: &memo, source: source, time: time, state: &state)
+            out += observeLines(track, memo: &memo, source: source, time: time, state: &state)
+            state.tracks[track.trackID] = memo
         }
-        for (id, memo) in state.tracks where !present.contains(id) && time - memo.lastSeen > configuration.forgetAfter {
-            out += forget(id, source: source, state: &state)
-        }
-        for track in confirmed {
-            state.tracks[track.trackID] = TrackMemo(lastSeen: time, age: track.age, label: track.label, box: track.box,
-                                                    globalID: track.globalID)
-        }
-
-        out += updateZones(confirmed, source: source, time: time, state: &state)
+        // Tracks unseen for longer than forget_after are gone.
+        var gone: [Int] = []
+        for (id, memo) in state.tracks where time - memo.lastSeen > configuration.forgetAfter { gone.append(id) }
+        for id in gone.sorted() { out += forget(id, source: source, state: &state) }
         out += updateDwell(source: source, time: time, state: &state)
-        out += updateLines(confirmed, source: source, time: time, state: &state)
         out += updateOccupancy(confirmed, frame: &frame, source: source, time: time, state: &state)
         out += updateMetrics(frame, source: source, time: time, state: &state)
         sources[source] = state
@@ -153,7 +221,7 @@ public struct AlertEngine {
     public mutating func finish() -> [AlertOutput] {
         var out: [AlertOutput] = []
         for source in sources.keys.sorted() {
-            var state = sources[source]!
+            var state = sources.removeValue(forKey: source)!
             out += endAll(source: source, state: &state, at: state.lastTime, reason: "end_of_stream")
             sources[source] = state
         }
@@ -171,34 +239,24 @@ public struct AlertEngine {
         }
     }
 
-    /// Anchors in use for zone `z`: its own (occupancy) and those of its rules.
-    func anchors(zone z: Int) -> Set<Anchor> {
-        var set: Set<Anchor> = [configuration.zones[z].anchor]
-        for rule in configuration.rules {
-            switch rule.kind {
-            case .zoneEnter(let id), .zoneExit(let id), .dwell(let id, _, _), .crowd(let id, _, _, _, _), .absence(let id, _, _, _):
-                if id == configuration.zones[z].id { set.insert(anchor(of: rule)) }
-            default: break
-            }
-        }
-        return set
-    }
-
-    mutating func updateZones(_ tracks: [TrackPoint], source: String, time: Double,
-                                      state: inout SourceState) -> [AlertOutput] {
+    /// One track against every zone: membership with hysteresis, this frame's occupants, enter/exit alerts.
+    mutating func observeZones(_ track: TrackPoint, memo: inout TrackMemo, source: String, time: Double,
+                               state: inout SourceState) -> [AlertOutput] {
         var out: [AlertOutput] = []
-        for (z, zone) in configuration.zones.enumerated() where zone.camera.map({ $0 == source }) ?? true {
-            for anchor in anchors(zone: z).sorted(by: { $0.rawValue < $1.rawValue }) {
-                for track in tracks {
-                    guard let p = point(track, space: zone.space, anchor: anchor) else { continue }
-                    let key = MembershipKey(shape: z, anchor: anchor, track: track.trackID)
-                    var membership = state.memberships[key] ?? ZoneMembership(minInside: zone.minInside, minOutside: zone.minOutside)
-                    let transition = membership.observe(inside: zone.polygon.contains(p), at: time)
-                    state.memberships[key] = membership
-                    if let transition {
-                        out += zoneTransition(transition, zone: z, anchor: anchor, track: track.trackID, source: source,
-                                              state: state)
-                    }
+        for z in state.zones {
+            let geometry = zoneGeometry[z]
+            for (k, anchor) in zoneAnchors[z].enumerated() {
+                guard let p = point(track, space: geometry.space, anchor: anchor) else { continue }
+                let slot = zoneSlotBase[z] + k
+                let raw = geometry.polygon.contains(p)
+                // Far from the zone and never near it, or settled outside: nothing to update.
+                if !raw, memo.memberships[slot]?.isSettledOutside ?? true { continue }
+                var membership = memo.memberships[slot] ?? ZoneMembership(minInside: geometry.minInside, minOutside: geometry.minOutside)
+                let transition = membership.observe(inside: raw, at: time)
+                memo.memberships[slot] = membership
+                if membership.isInside { state.inside[slot].append((track.trackID, track.label)) }
+                if let transition {
+                    out += zoneTransition(transition, zone: z, anchor: anchor, track: track.trackID, memo: memo, source: source)
                 }
             }
         }
@@ -206,12 +264,11 @@ public struct AlertEngine {
     }
 
     mutating func zoneTransition(_ transition: ZoneMembership.Transition, zone z: Int, anchor: Anchor, track: Int,
-                                         source: String, state: SourceState) -> [AlertOutput] {
-        guard let memo = state.tracks[track] else { return [] }
+                                 memo: TrackMemo, source: String) -> [AlertOutput] {
         var out: [AlertOutput] = []
         let zoneID = configuration.zones[z].id
-        for rule in configuration.rules where applies(rule, source: source) && self.anchor(of: rule) == anchor
-            && counts(rule, label: memo.label) {
+        for (r, rule) in configuration.rules.enumerated() where ruleZone[r] == z && ruleAnchor[r] == anchor
+            && applies(r, source: source) && counts(rule, label: memo.label) {
             let at: Double
             var facts = AlertBook.Facts(trackID: track, globalID: memo.globalID, label: memo.label, zone: zoneID)
             switch (rule.kind, transition) {
@@ -256,44 +313,56 @@ public struct AlertEngine {
 
     mutating func updateDwell(source: String, time: Double, state: inout SourceState) -> [AlertOutput] {
         var out: [AlertOutput] = []
-        for (r, rule) in configuration.rules.enumerated() where applies(rule, source: source) {
-            guard case .dwell(let zoneID, let threshold, let maxGap) = rule.kind, let z = zoneIndex(zoneID) else { continue }
-            let anchor = self.anchor(of: rule)
+        for (r, rule) in configuration.rules.enumerated() where applies(r, source: source) {
+            guard case .dwell(let zoneID, let threshold, let maxGap) = rule.kind, let z = ruleZone[r] else { continue }
+            let anchor = ruleAnchor[r]
             // Sessions of tracks inside now.
-            for (id, memo) in state.tracks where counts(rule, label: memo.label) {
-                let key = MembershipKey(shape: z, anchor: anchor, track: id)
-                guard let membership = state.memberships[key], membership.isInside, memo.lastSeen == time,
-                      membership.lastInsideAt == time, let entered = membership.enteredAt else { continue }
-                let sessionKey = RuleTrack(rule: r, track: id)
+            let slot = zoneSlot(z, anchor)
+            for occupant in state.inside[slot] where counts(rule, label: occupant.label) {
+                guard let membership = state.tracks[occupant.id]?.memberships[slot], membership.lastInsideAt == time,
+                      let entered = membership.enteredAt else { continue }
+                let sessionKey = RuleTrack(rule: r, track: occupant.id)
                 var session = state.dwell[sessionKey] ?? DwellSession(start: entered, lastInside: time)
                 session.lastInside = time
                 state.dwell[sessionKey] = session
+                state.dwellKeys[r, default: []].insert(occupant.id)
             }
             // Every session: end it after a gap longer than max_gap, else start or update its alert.
-            for (sessionKey, session) in state.dwell where sessionKey.rule == r {
-                let alertKey = AlertBook.Key(rule: rule.id, source: source, subject: "t\(sessionKey.track)")
-                let memo = state.tracks[sessionKey.track]
+            for track in state.dwellKeys[r] ?? [] {
+                let sessionKey = RuleTrack(rule: r, track: track)
+                guard var session = state.dwell[sessionKey] else { continue }
                 let dwell = session.lastInside - session.start
                 if time - session.lastInside > maxGap {
                     state.dwell[sessionKey] = nil
-                    if let end = book.end(alertKey, rule: rule, at: session.lastInside, value: dwell) {
+                    state.dwellKeys[r]?.remove(track)
+                    if session.alerting, let end = book.end(.init(rule: rule.id, source: source, subject: "t\(track)"), rule: rule,
+                                                             at: session.lastInside, value: dwell) {
                         out.append(AlertOutput(event: end, evidence: nil))
                     }
                     continue
                 }
-                if book.isActive(alertKey) {
-                    if session.lastInside == time, let update = book.update(alertKey, rule: rule, at: time, value: dwell) {
+                guard session.lastInside == time else { continue }
+                if session.alerting {
+                    guard let every = rule.updateEvery, reached(time - session.lastUpdate, every) else { continue }
+                    session.lastUpdate = time
+                    if let update = book.update(.init(rule: rule.id, source: source, subject: "t\(track)"), rule: rule,
+                                                at: time, value: dwell) {
                         out.append(AlertOutput(event: update, evidence: nil))
                     }
-                } else if reached(dwell, threshold), session.lastInside == time {
-                    let facts = AlertBook.Facts(trackID: sessionKey.track, globalID: memo?.globalID, label: memo?.label,
+                } else if reached(dwell, threshold) {
+                    session.alerting = true
+                    session.lastUpdate = time
+                    let memo = state.tracks[track]
+                    let facts = AlertBook.Facts(trackID: track, globalID: memo?.globalID, label: memo?.label,
                                                 zone: zoneID, value: dwell, attributes: ["entered_at": Self.seconds(session.start)])
-                    if let start = book.start(alertKey, rule: rule, at: time, facts: facts) {
+                    if let start = book.start(.init(rule: rule.id, source: source, subject: "t\(track)"), rule: rule, at: time,
+                                              facts: facts) {
                         let drawing = shape(zone: z)
                         out.append(AlertOutput(event: start, evidence: EvidenceSubject(box: memo?.box, polygon: drawing?.points ?? [],
                                                                                        closed: true)))
                     }
                 }
+                state.dwell[sessionKey] = session
             }
         }
         return out

@@ -30,16 +30,23 @@ public enum Anchor: String, Sendable, CaseIterable {
 
 /// A simple polygon (at least three corners, any winding).
 public struct Polygon: Hashable, Sendable {
-    public var corners: [Point]
-    public init(_ corners: [Point]) { self.corners = corners }
+    public let corners: [Point]
+    /// Bounding box, to reject far points without visiting the edges.
+    private let minX: Double, minY: Double, maxX: Double, maxY: Double
 
-    /// Even-odd rule; points on an edge count as inside.
+    public init(_ corners: [Point]) {
+        self.corners = corners
+        minX = corners.map(\.x).min() ?? 0; maxX = corners.map(\.x).max() ?? 0
+        minY = corners.map(\.y).min() ?? 0; maxY = corners.map(\.y).max() ?? 0
+    }
+
+    /// Even-odd rule (a point exactly on an edge may fall either way).
     public func contains(_ p: Point) -> Bool {
+        guard corners.count >= 3, p.x >= minX, p.x <= maxX, p.y >= minY, p.y <= maxY else { return false }
         var inside = false
         var j = corners.count - 1
         for i in corners.indices {
             let a = corners[i], b = corners[j]
-            if Segment(a, b).distance(to: p) < 1e-9 { return true }
             if (a.y > p.y) != (b.y > p.y), p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x { inside.toggle() }
             j = i
         }

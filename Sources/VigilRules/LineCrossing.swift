@@ -13,21 +13,24 @@ struct LineCrossingState {
         var at: Double
     }
 
-    let line: Segment
-    let band: Double
-    let minSideTime: Double
-    let extended: Bool
+    /// The line and its settings, shared by every object's state (the state itself stays small).
+    struct Geometry {
+        var line: Segment
+        var band: Double
+        var minSideTime: Double
+        var extended: Bool
+    }
 
     /// The side held for at least `minSideTime`.
     private(set) var held: Side?
     private var lastOnHeld: Point?
     private var candidate: (side: Side, since: Double, first: Point)?
 
-    init(line: Segment, band: Double, minSideTime: Double, extended: Bool) {
-        self.line = line; self.band = band; self.minSideTime = minSideTime; self.extended = extended
-    }
+    init() {}
 
-    mutating func observe(_ point: Point, at time: Double) -> Crossing? {
+
+    mutating func observe(_ point: Point, at time: Double, on geometry: Geometry) -> Crossing? {
+        let line = geometry.line, band = geometry.band, minSideTime = geometry.minSideTime, extended = geometry.extended
         let d = line.signedDistance(point)
         guard abs(d) > band else { return nil }   // in the dead band: on neither side
         let side: Side = d > 0 ? .right : .left
@@ -39,7 +42,7 @@ struct LineCrossingState {
         guard let current = candidate, current.side == side else {
             candidate = (side, time, point)
             if minSideTime > 0 { return nil }
-            return observe(point, at: time)
+            return observe(point, at: time, on: geometry)
         }
         guard reached(time - current.since, minSideTime) else { return nil }
         let previous = held

@@ -20,6 +20,9 @@ struct ZoneMembership {
     /// The last frame its anchor was in the polygon (dwell is measured to it, not to the confirmed exit).
     private(set) var lastInsideAt: Double?
 
+    /// Outside with nothing pending: a frame outside changes nothing.
+    var isSettledOutside: Bool { !isInside && pendingSince == nil }
+
     init(minInside: Double, minOutside: Double) {
         self.minInside = minInside
         self.minOutside = minOutside
