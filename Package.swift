@@ -43,7 +43,7 @@ let package = Package(
         // MARK: Vocabulary
         .target(
             name: "VigilCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: strictSettings
         ),
         // The one reader of configuration files (pipelines, jobs, models registry, tracker settings).

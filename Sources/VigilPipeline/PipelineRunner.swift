@@ -103,6 +103,7 @@ public final class PipelineRunner: Sendable {
         context.buffer = component.buffer
         let dropped = droppedCounter(component.id)
         context.countDropped = { dropped.increment(by: $0) }
+        context.metrics = metrics
         return context
     }
 
