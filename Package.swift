@@ -102,7 +102,13 @@ let package = Package(
         // MARK: Test support
         .target(
             name: "VigilTesting",
-            dependencies: ["VigilCore", "VigilStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "VigilCore", "VigilStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
 

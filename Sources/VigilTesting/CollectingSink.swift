@@ -50,24 +50,51 @@ final class CollectingSink: Stage {
     }
 }
 
-/// `relay` transform: forwards frames unchanged , to
-/// build multi-stage graphs in tests.
+/// `relay` transform: forwards frames unchanged, to build multi-stage graphs in tests. With
+/// `event_every: N` it also writes an alert after every N frames, as an `alert` stage would: alternately
+/// the `start` and the `end` of alert `<id>-<k>` (kind `relay_alert`, the frame's time), so there are
+/// events among the frames of its `frames` output.
 public struct RelaySpec: StageSpec {
     public static let typeName = "relay"
     public static let role = StageRole.transform
-    public static let summary = "test transform forwarding frames"
+    public static let summary = "test transform forwarding frames (and writing alerts every N frames)"
 
-    public init(config: ConfigReader) { config.finish() }
+    var eventEvery: Int?
+
+    public init(config: ConfigReader) {
+        eventEvery = config.int("event_every", in: 1...10_000_000)
+        config.finish()
+    }
 
     public var inputPorts: Set<PortType> { [.frames] }
     public var outputPort: PortType? { .frames }
 
-    public func makeStage(context: StageContext) async throws -> any Stage { Relay() }
+    public func makeStage(context: StageContext) async throws -> any Stage { Relay(id: context.id, eventEvery: eventEvery) }
 }
 
 final class Relay: Stage {
+    let id: String
+    let eventEvery: Int?
+    init(id: String, eventEvery: Int?) { self.id = id; self.eventEvery = eventEvery }
+
     func run(input: StageInput, output: StageOutput) async throws {
-        for try await message in input { try await output.send(message) }
+        var frames = 0, events = 0
+        var started: MediaTime?
+        for try await message in input {
+            try await output.send(message)
+            guard let every = eventEvery, case .frame(let frame) = message else { continue }
+            frames += 1
+            guard frames % every == 0 else { continue }
+            let alert = "\(id)-\(events / 2)"
+            let time = frame.info.time
+            let phase: Event.Phase = events % 2 == 0 ? .start : .end
+            if phase == .start { started = time }
+            try await output.send(.event(Event(
+                time: time, sourceID: frame.info.sourceID, rule: id, kind: "relay_alert", severity: .warning,
+                message: "\(alert) \(phase.rawValue) at frame \(frame.info.index)", attributes: ["frame": "\(frame.info.index)"],
+                alertID: alert, phase: phase, startTime: started, value: Double(frame.info.index), peakValue: Double(frame.info.index))))
+            events += 1
+        }
     }
 }
 
