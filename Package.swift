@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -85,6 +88,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "VigilTracking", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .target(
+            name: "VigilWebhook",
+            dependencies: [
+                "VigilCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Runtime
         .target(
@@ -117,7 +134,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilConfig", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking",
-                "VigilStore",
+                "VigilStore", "VigilWebhook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,6 +172,14 @@ let package = Package(
         ),
         .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking"], swiftSettings: strictSettings),
         .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilWebhookTests",
+            dependencies: [
+                "VigilCore", "VigilPipeline", "VigilTesting", "VigilWebhook",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "VigilStoreTests",
             dependencies: ["VigilCore", "VigilStore", "VigilTesting", .product(name: "Logging", package: "swift-log")],

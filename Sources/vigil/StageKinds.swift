@@ -5,6 +5,7 @@ import VigilPipeline
 import VigilStore
 import VigilTracking
 import VigilVision
+import VigilWebhook
 
 /// Every stage kind this build knows, by `type:` name. The composition root: the runtime itself
 /// names no kind.
@@ -19,6 +20,7 @@ enum StageKinds {
         // sinks
         JSONLinesSinkSpec.self,
         PostgresSinkSpec.self,
+        WebhookSinkSpec.self,
     ]
 
     static var registry: StageRegistry { StageRegistry(all) }
