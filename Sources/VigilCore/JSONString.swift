@@ -4,6 +4,12 @@ public enum JSONString {
     /// `jsonb` cannot hold.
     public static func append(_ s: String, to out: inout String, droppingNUL: Bool = false) {
         out.append("\"")
+        // Most strings (ids, labels, kinds) need no escaping: append them whole, not scalar by scalar.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out.append("\"")
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
