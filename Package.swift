@@ -196,5 +196,11 @@ let package = Package(
             path: "bench/ingest/Sources",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "vigil-bench-webhook",
+            dependencies: ["VigilCore", "VigilMedia", "VigilPipeline", "VigilTesting", "VigilWebhook"],
+            path: "bench/webhook/Sources",
+            swiftSettings: strictSettings
+        ),
     ]
 )
