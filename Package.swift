@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "CVigilOpenCV",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
-            linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_dnn", "opencv_objdetect", "opencv_video"]
+            linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_dnn", "opencv_objdetect", "opencv_video"]
                 .map { .linkedLibrary($0) }
         ),
 
@@ -88,6 +88,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "VigilTracking", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .target(name: "VigilRules", dependencies: ["VigilCore"], swiftSettings: strictSettings),
         .target(
             name: "VigilWebhook",
             dependencies: [
@@ -134,7 +135,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilConfig", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking",
-                "VigilStore", "VigilWebhook",
+                "VigilRules", "VigilStore", "VigilWebhook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -154,6 +155,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilConfigTests", dependencies: ["VigilCore", "VigilConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilPipelineTests",
             dependencies: ["VigilCore", "VigilPipeline", "VigilTesting", "VigilExport"],
@@ -170,7 +172,12 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilRulesTests",
+            dependencies: ["VigilCore", "VigilConfig", "VigilRules", "VigilVision", "VigilTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilWebhookTests",

@@ -1,7 +1,8 @@
 import Foundation
-
-/// `${VAR}` and `${VAR:-default}` in scalar values, as in shell and docker-compose files. `$$` is a
-/// literal `$`. An unset variable without a default is an error.
+/// `${VAR}` and `${VAR:-default}` in scalar values, as in shell and docker-compose files: the default
+/// is used when VAR is unset or empty, and may itself use `${OTHER}`. `$$` is a literal `$`, a `$`
+/// before anything but `{` or `$` is kept as it is. An unset variable without a default is an error;
+/// an unclosed `${`, an empty name or one with characters other than letters, digits and `_` is malformed.
 public struct EnvironmentInterpolation: Sendable {
     public var environment: [String: String]
 
@@ -22,7 +23,7 @@ public struct EnvironmentInterpolation: Sendable {
             let next = text.index(after: i)
             if next < text.endIndex, text[next] == "$" { out.append("$"); i = text.index(after: next); continue }
             guard next < text.endIndex, text[next] == "{" else { out.append(c); i = next; continue }
-            guard let close = text[next...].firstIndex(of: "}") else { return .failure(.malformed) }
+            guard let close = Self.closingBrace(in: text, after: next) else { return .failure(.malformed) }
             let body = text[text.index(after: next)..<close]
             let name: Substring, fallback: Substring?
             if let sep = body.range(of: ":-") {
@@ -36,12 +37,31 @@ public struct EnvironmentInterpolation: Sendable {
             if let value = environment[String(name)], !(value.isEmpty && fallback != nil) {
                 out += value
             } else if let fallback {
-                out += fallback
+                switch apply(String(fallback)) {   // a default may itself hold ${OTHER} and $$
+                case .success(let value): out += value
+                case .failure(let failure): return .failure(failure)
+                }
             } else {
                 return .failure(.unset(String(name)))
             }
             i = text.index(after: close)
         }
         return .success(out)
+    }
+
+    /// The `}` that closes the `{` at `open`, skipping nested `${...}`.
+    private static func closingBrace(in text: String, after open: String.Index) -> String.Index? {
+        var depth = 0
+        var i = text.index(after: open)
+        while i < text.endIndex {
+            switch text[i] {
+            case "{" where i > text.startIndex && text[text.index(before: i)] == "$": depth += 1
+            case "}" where depth == 0: return i
+            case "}": depth -= 1
+            default: break
+            }
+            i = text.index(after: i)
+        }
+        return nil
     }
 }

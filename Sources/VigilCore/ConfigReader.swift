@@ -76,7 +76,11 @@ public final class ConfigReader {
 
     public func double(_ key: String, in range: ClosedRange<Double>? = nil) -> Double? {
         parse(key, expected: range.map { "a number in \($0.lowerBound)...\($0.upperBound)" } ?? "a number") { text in
-            guard let v = Double(text), v.isFinite, range?.contains(v) ?? true else { return nil }
+            // Plain decimals only (no hexadecimal, inf or nan), as everywhere in Vigil's files.
+            let negative = text.hasPrefix("-")
+            guard let magnitude = ConfigValueParser.decimal(negative ? text.dropFirst() : Substring(text)) else { return nil }
+            let v = negative ? -magnitude : magnitude
+            guard range?.contains(v) ?? true else { return nil }
             return v
         }
     }

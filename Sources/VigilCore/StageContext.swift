@@ -58,6 +58,8 @@ public struct StageContext: Sendable {
     /// Where the component's own counters go (`Counter(label:dimensions:factory:)`): the run's metrics,
     /// next to the runtime's per-stage counters; the process-wide `MetricsSystem` outside a run.
     public var metrics: any MetricsFactory = MetricsSystem.factory
+    /// Draws on frames and encodes pictures (evidence snapshots, overlays); `nil` when the run has none.
+    public var renderer: (any FrameRenderer)?
 
     public init(id: String, logger: Logger, mode: RunMode, shutdown: ShutdownSignal,
                 frameRequirement: FrameRequirement?, window: TimeWindow = .all, inputOverride: String? = nil,

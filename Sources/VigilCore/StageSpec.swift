@@ -32,6 +32,9 @@ public protocol StageSpec: Sendable {
     var inputPorts: Set<PortType> { get }
     /// Port type of its output, `nil` for sinks.
     var outputPort: PortType? { get }
+    /// Every kind of message its output carries (default: ``outputPort``), e.g. `[frames, events]` for a
+    /// stage that forwards frames and adds alerts. A consumer must accept at least one of them.
+    var outputPorts: Set<PortType> { get }
     /// Pixels this component needs on the frames it receives; `nil` when it reads no pixels.
     var frameRequirement: FrameRequirement? { get }
 
@@ -48,6 +51,7 @@ public protocol StageSpec: Sendable {
 }
 
 extension StageSpec {
+    public var outputPorts: Set<PortType> { outputPort.map { [$0] } ?? [] }
     public var frameRequirement: FrameRequirement? { nil }
     public var sourceURL: String? { nil }
     public func preflight(context: StageContext) async throws {}

@@ -1,7 +1,8 @@
 import Foundation
 import VigilCore
 
-/// The running `jsonl` sink: buffers lines and writes them in large chunks.
+/// The running `jsonl` sink: buffers lines and writes them in large chunks, and at least once per
+/// second of media time.
 final class JSONLinesSink: Stage {
     private let handle: FileHandle
     private let ownsHandle: Bool
@@ -9,7 +10,12 @@ final class JSONLinesSink: Stage {
     private let framesWithoutObjects: Bool
     private var writer = JSONWriter()
     private var pending = Data()
+    /// Lines are written out when this much is pending...
     private static let flushBytes = 1 << 16
+    /// ...or when this many seconds of media time have passed since the last write, so that the file
+    /// of a live run (or a test waiting for lines) stays current.
+    private static let flushMediaSeconds = 1.0
+    private var lastFlushTime: Double?
 
     init(path: String, framesWithoutObjects: Bool) throws {
         self.path = path
@@ -44,7 +50,11 @@ final class JSONLinesSink: Stage {
             }
             writer.raw("\n")
             pending.append(contentsOf: writer.text.utf8)
-            if pending.count >= Self.flushBytes { try flush() }
+            let time = message.time.seconds
+            if pending.count >= Self.flushBytes || time - (lastFlushTime ?? time) >= Self.flushMediaSeconds {
+                try flush()
+            }
+            if lastFlushTime == nil || pending.isEmpty { lastFlushTime = time }
         }
         try flush()
         if ownsHandle { try handle.synchronize() }

@@ -42,8 +42,8 @@ struct VideoSourcePlan: Sendable {
         } else {
             mode = .once
         }
-        live = network || mode == .loop
-        paced = mode == .loop
+        paced = mode == .loop || (stream && spec.paced && !network)
+        live = network || paced
         buffer = (context.buffer.maxEvents ?? (live ? 8 : 4), context.buffer.whenFull ?? (live ? .dropOldest : .block))
         countDropped = context.countDropped
         var logger = context.logger

@@ -12,6 +12,8 @@ public import VigilCore
 ///     fps: 5                       # sample by timestamp
 ///     read_timeout: 10s
 ///     reconnect: { initial_delay: 500ms, max_delay: 30s }
+///     loop: false                  # files in stream mode: play again from the start at the end
+///     paced: false                 # files in stream mode: at their own frame rate (loop implies it)
 /// ```
 public struct VideoSourceSpec: StageSpec {
     public static let typeName = "video"
@@ -26,6 +28,8 @@ public struct VideoSourceSpec: StageSpec {
     public var end: Double?
     /// Play a file as a live stream at its own frame rate, restarting at the end (stream mode).
     public var loop: Bool
+    /// Play a file at its own frame rate, once, as a camera would deliver it (stream mode).
+    public var paced = false
     public var rtspTransport: RTSPTransport?
     public var readTimeout: Double
     public var reconnect: ReconnectStateMachine.Policy
@@ -40,6 +44,8 @@ public struct VideoSourceSpec: StageSpec {
     public var sourceURL: String? { url }
     /// Frames, plus `stream_gap` events (as `.event` messages) when a live stream reconnects.
     public var outputPort: PortType? { .frames }
+    /// Frames, and `stream_gap` events when a live input reconnects.
+    public var outputPorts: Set<PortType> { [.frames, .events] }
 
     public init(url: String, fps: Double? = nil, start: Double? = nil, end: Double? = nil, loop: Bool = false,
                 rtspTransport: RTSPTransport? = nil, readTimeout: Double = 10,
@@ -60,6 +66,7 @@ public struct VideoSourceSpec: StageSpec {
             config.error("'end' (\(end) s) must be after 'start' (\(start) s)", at: config.raw("end")?.location)
         }
         loop = config.bool("loop") ?? false
+        paced = config.bool("paced") ?? false
         rtspTransport = config.choice("rtsp_transport", as: RTSPTransport.self)
         readTimeout = config.duration("read_timeout") ?? 10
         if readTimeout <= 0 { config.error("'read_timeout' must be longer than 0 s", at: config.raw("read_timeout")?.location) }

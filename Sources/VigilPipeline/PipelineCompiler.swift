@@ -18,6 +18,7 @@ struct DeclaredComponent {
     /// The kind's ports, known whenever the type is (a spec reports its problems but is always built).
     var inputPorts: Set<PortType>?
     var outputPort: PortType?
+    var outputPorts: Set<PortType> = []
     /// The component, present only when its settings had no error.
     var component: PipelineSpec.Component?
 }
@@ -107,6 +108,7 @@ struct PipelineCompiler {
         reader.finish()
         declared.inputPorts = spec.inputPorts
         declared.outputPort = spec.outputPort
+        declared.outputPorts = spec.outputPorts
         if diagnostics.diagnostics.count == errorsBefore {
             declared.component = PipelineSpec.Component(id: member.key, role: role, typeName: typeName,
                                                         inputs: declared.inputs.map(\.id), spec: spec,
@@ -180,9 +182,11 @@ struct PipelineCompiler {
                     diagnostics.report("'\(input.id)' is a sink and has no output for '\(component.id)' to read", at: input.location)
                     continue
                 }
-                if let port = upstream.outputPort, let accepted = component.inputPorts, !accepted.contains(port) {
+                if upstream.typeName != nil, upstream.inputPorts != nil, let accepted = component.inputPorts,
+                   accepted.isDisjoint(with: upstream.outputPorts) {
                     let names = accepted.map(\.rawValue).sorted().joined(separator: ", ")
-                    diagnostics.report("port type mismatch: '\(input.id)' writes \(port) but '\(component.id)' "
+                    let written = upstream.outputPorts.map(\.rawValue).sorted().joined(separator: ", ")
+                    diagnostics.report("port type mismatch: '\(input.id)' writes \(written) but '\(component.id)' "
                                        + "(\(component.typeName ?? "?")) reads \(names)", at: input.location)
                 }
             }

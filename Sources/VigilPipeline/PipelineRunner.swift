@@ -16,11 +16,14 @@ public struct RunOptions: Sendable {
     /// `--resume` / `--replace`: what result sinks do with an earlier run of the same pipeline and
     /// inputs; `nil` for the mode's default.
     public var rerun: RerunPolicy?
+    /// Handed to every stage (evidence snapshots, overlays).
+    public var renderer: (any FrameRenderer)?
 
     public init(mode: RunMode = .batch, window: TimeWindow = .all, inputOverrides: [String: String] = [:],
-                channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil"), rerun: RerunPolicy? = nil) {
+                channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil"), rerun: RerunPolicy? = nil,
+                renderer: (any FrameRenderer)? = nil) {
         self.mode = mode; self.window = window; self.inputOverrides = inputOverrides
-        self.channelCapacity = channelCapacity; self.logger = logger; self.rerun = rerun
+        self.channelCapacity = channelCapacity; self.logger = logger; self.rerun = rerun; self.renderer = renderer
     }
 }
 
@@ -62,7 +65,7 @@ public final class PipelineRunner: Sendable {
             let policy = component.buffer.whenFull ?? .block
             let dropped = droppedCounter(component.id)
             let onDrop: @Sendable () -> Void = { dropped.increment() }
-            if options.mode == .stream || upstream.count == 1 {
+            if options.mode == .stream || upstream.count == 1 || !independent(upstream) {
                 let shared = BoundedChannel(capacity: capacity, producers: upstream.count, policy: policy, onDrop: onDrop)
                 wiring.inputs[component.id] = [shared]
                 for input in upstream {
@@ -77,6 +80,19 @@ public final class PipelineRunner: Sendable {
             }
         }
         return wiring
+    }
+
+    /// Whether no two of `inputs` descend from the same source. Only then are they merged in timestamp
+    /// order: inputs that share a source (a diamond, e.g. a sink reading both an `alert` stage and the
+    /// `aggregate` behind it) must not wait on each other — the slower path only emits after the faster
+    /// one has moved on, and bounded channels would deadlock — so they arrive in arrival order.
+    func independent(_ inputs: [String]) -> Bool {
+        var seen: Set<String> = []
+        for input in inputs {
+            let sources = spec.graph.node(input)?.role == .source ? [input] : spec.graph.upstreamSources(of: input)
+            for source in sources where !seen.insert(source).inserted { return false }
+        }
+        return true
     }
 
     /// The run-wide facts result sinks record: rerun policy, pipeline version, inputs (with overrides).
@@ -101,6 +117,7 @@ public final class PipelineRunner: Sendable {
             baseDirectory: ".", pipelineName: spec.name, progress: progress)
         context.runPolicy = runPolicy
         context.buffer = component.buffer
+        context.renderer = options.renderer
         let dropped = droppedCounter(component.id)
         context.countDropped = { dropped.increment(by: $0) }
         context.metrics = metrics

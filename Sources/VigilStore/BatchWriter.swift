@@ -59,6 +59,7 @@ struct BatchWriter: Sendable {
                 try Self.copy(payload.trackPoints, into: "track_points", SinkBatch.trackPointColumns, session)
                 try Self.copy(payload.detections, into: "detections", SinkBatch.detectionColumns, session)
                 try Self.copy(payload.events, into: "events", SinkBatch.eventColumns, session)
+                if !payload.alertChanges.isEmpty { try Self.applyAlertChanges(payload.alertChanges, runID: runID, session) }
                 try Self.copy(payload.aggregates, into: "aggregates", SinkBatch.aggregateColumns, session)
                 if !payload.tracks.isEmpty { try Self.upsertTracks(payload.tracks, runID: runID, session) }
                 let keys = Array(batch.positions.keys)
@@ -128,6 +129,34 @@ struct BatchWriter: Sendable {
     }
 
     /// Track summaries and identities of the batch, in one statement.
+    /// Brings the row of each alert's start up to its latest `update` or `end` (the last one of the batch
+    /// per alert: it carries the peak so far), so an alert is always one row.
+    static func applyAlertChanges(_ changes: [SinkBatch.AlertChange], runID: Int, _ session: LibPQSession) throws {
+        var latest: [String: SinkBatch.AlertChange] = [:]
+        var order: [String] = []
+        for change in changes {
+            if latest[change.alertID] == nil { order.append(change.alertID) }
+            latest[change.alertID] = change
+        }
+        let c = order.map { latest[$0]! }
+        try session.query("""
+            UPDATE events e SET phase = u.phase,
+                ended_at = CASE WHEN u.phase = 'end' THEN u.at ELSE e.ended_at END,
+                end_media_time = CASE WHEN u.phase = 'end' THEN u.media ELSE e.end_media_time END,
+                duration = coalesce(u.duration, e.duration), value = coalesce(u.value, e.value),
+                peak_value = greatest(e.peak_value, u.peak), message = u.message,
+                attributes = e.attributes || u.attributes::jsonb
+            FROM unnest($2::int4[], $3::text[], $4::timestamptz[], $5::text[], $6::timestamptz[], $7::float8[], $8::float8[],
+                        $9::float8[], $10::float8[], $11::text[], $12::text[])
+                 AS u(camera_id, alert_id, start_time, phase, at, media, duration, value, peak, message, attributes)
+            WHERE e.run_id = $1::int8 AND e.camera_id = u.camera_id AND e.alert_id = u.alert_id AND e.time = u.start_time
+            """, ["\(runID)", SQLText.array(c.map(\.camera)), SQLText.array(c.map(\.alertID)),
+                  SQLText.array(c.map { SQLText.timestamp($0.startMicros) }), SQLText.array(c.map(\.phase)),
+                  SQLText.array(c.map { SQLText.timestamp($0.atMicros) }), SQLText.array(c.map(\.mediaTime)),
+                  SQLText.array(c.map(\.duration)), SQLText.array(c.map(\.value)), SQLText.array(c.map(\.peak)),
+                  SQLText.array(c.map(\.message)), SQLText.array(c.map(\.attributes))])
+    }
+
     static func upsertTracks(_ tracks: [SinkBatch.TrackKey: SinkBatch.TrackSummary], runID: Int, _ session: LibPQSession) throws {
         let keys = Array(tracks.keys)
         let s = keys.map { tracks[$0]! }

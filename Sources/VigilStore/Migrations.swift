@@ -22,6 +22,7 @@ public struct Migration: Sendable {
     /// Every migration this build knows, in order. Add a file `vNNNN_name.sql` and a line here.
     public static let all: [Migration] = [
         Migration(version: 1, name: "schema", sql: String(decoding: PackageResources.v0001_schema_sql, as: UTF8.self)),
+        Migration(version: 2, name: "alerts", sql: String(decoding: PackageResources.v0002_alerts_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

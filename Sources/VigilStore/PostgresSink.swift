@@ -99,6 +99,7 @@ final class PostgresSink: Stage {
         }
         do {
             try await Rollups(database: database).refresh()
+            try await DailyStatistics(database: database).refresh(runIDs: [handle.id])
         } catch {
             logger.info("rollup refresh failed", metadata: ["error": "\(error)"])
         }

@@ -19,6 +19,10 @@ enum SQLText {
 
     static func array(_ values: [Double]) -> String { "{" + values.map(double).joined(separator: ",") + "}" }
 
+    static func array(_ values: [Double?]) -> String {
+        "{" + values.map { $0.map(double) ?? "NULL" }.joined(separator: ",") + "}"
+    }
+
     /// A `text[]` literal: every element quoted, backslashes and quotes escaped, NUL left out.
     static func array(_ values: [String]) -> String {
         var out = "{"

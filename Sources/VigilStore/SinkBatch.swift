@@ -22,6 +22,8 @@ public struct SinkBatch: Sendable {
     public var events = CopyBinaryEncoder(capacity: 256)
     public var aggregates = CopyBinaryEncoder(capacity: 256)
     public var tracks: [TrackKey: TrackSummary] = [:]
+    /// The `update`s and `end`s of alerts, applied to the row of their `start` after the batch's COPY.
+    public var alertChanges: [AlertChange] = []
     /// Days covered by the rows (each needs a partition).
     public var days: Set<UTCDay> {
         guard minTime <= maxTime else { return [] }
@@ -45,7 +47,24 @@ public struct SinkBatch: Sendable {
     public static let detectionColumns = ["time", "camera_id", "run_id", "frame_index", "media_time", "class_id", "label",
                                           "score", "x", "y", "w", "h"]
     public static let eventColumns = ["time", "camera_id", "run_id", "media_time", "rule", "kind", "severity", "track_id",
-                                      "global_id", "zone", "message", "attributes", "evidence"]
+                                      "global_id", "zone", "message", "attributes", "evidence", "alert_id", "phase",
+                                      "ended_at", "end_media_time", "duration", "value", "peak_value"]
+
+    /// An alert's later state, for the row of its start (found by alert id and start time).
+    public struct AlertChange: Sendable {
+        var camera: Int
+        var alertID: String
+        var startMicros: Int64
+        var phase: String
+        var atMicros: Int64
+        var mediaTime: Double
+        var duration: Double?
+        var value: Double?
+        var peak: Double?
+        var message: String
+        var attributes: String
+        var evidence: [String]
+    }
     public static let aggregateColumns = ["time", "camera_id", "run_id", "window_seconds", "name", "value", "dimensions"]
 }
 
@@ -105,7 +124,16 @@ public struct RowBuilder: Sendable {
         case .event(let event):
             let t = micros(media: event.time, capture: event.wallTime)
             batch.touch(t)
-            Self.writeEvent(event, micros: t, camera: camera, run: runID, into: &batch.events)
+            if let id = event.alertID, let phase = event.phase, phase != .start {
+                let start = micros(media: event.startTime ?? event.time, capture: nil)
+                let attributes = JSONText.object(event.attributes)
+                batch.alertChanges.append(SinkBatch.AlertChange(
+                    camera: camera, alertID: id, startMicros: event.wallTime == nil ? start : t, phase: phase.rawValue,
+                    atMicros: t, mediaTime: event.time.seconds, duration: event.duration, value: event.value,
+                    peak: event.peakValue, message: event.message, attributes: attributes, evidence: event.evidence))
+            } else {
+                Self.writeEvent(event, micros: t, camera: camera, run: runID, into: &batch.events)
+            }
         case .row(let row):
             let t = micros(media: row.windowStart, capture: nil)
             batch.touch(t)
@@ -137,10 +165,10 @@ public struct RowBuilder: Sendable {
         e.timestamp(microseconds: t); e.int32(camera); e.int64(run); e.float8(event.time.seconds)
         e.text(event.rule); e.text(event.kind); e.text(event.severity.rawValue); e.int32(event.trackID)
         e.int32(event.globalID); e.text(event.zone); e.text(event.message)
-        var attributes = event.attributes
-        // Evidence paths travel as a comma-separated `evidence` attribute.
-        let evidence = attributes.removeValue(forKey: "evidence")?.split(separator: ",").map(String.init) ?? []
-        e.jsonObject(attributes); e.textArray(evidence)
+        e.jsonObject(event.attributes); e.textArray(event.evidence)
+        e.text(event.alertID); e.text(event.phase?.rawValue)
+        e.null(); e.null()                                   // ended_at, end_media_time: set by the alert's end
+        e.float8(event.alertID == nil ? nil : 0.0); e.float8(event.value); e.float8(event.peakValue)
         e.endRow()
     }
 

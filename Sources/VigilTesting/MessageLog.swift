@@ -1,7 +1,8 @@
 import Synchronization
 public import VigilCore
 
-/// Messages a `collect` sink received, looked up by the name the test gave it in the pipeline file.
+/// Messages a ``CollectingSink`` received; a `collect` sink of a pipeline file uses the log named by
+/// its `log` key, which the test looks up with ``named(_:)``.
 public final class MessageLog: Sendable {
     private static let logs = Mutex<[String: MessageLog]>([:])
 
@@ -14,6 +15,9 @@ public final class MessageLog: Sendable {
             return log
         }
     }
+
+    /// A log of its own, not in the table of named logs.
+    public init() {}
 
     private let storage = Mutex<[Message]>([])
     private let finished = Atomic<Bool>(false)

@@ -211,12 +211,12 @@ public struct DetectSpec: StageSpec {
             return PipelinedMotion(configuration)
         case .file(let template, let label, let minScore):
             let sources = context.upstreamSources.isEmpty ? [""] : context.upstreamSources
-            for source in sources where template.contains("{source}") || source == sources[0] {
-                _ = try MOTDetections(path: context.resolvePath(Self.path(template, source: source)), label: label, minScore: minScore)
+            let load = { @Sendable (source: String) throws(VigilError) -> [[Detection]] in
+                let records = try MOTChallenge.read(contentsOf: context.resolvePath(Self.path(template, source: source)))
+                return MOTChallenge.detectionsByFrame(records, minScore: minScore, label: label)
             }
-            return PipelinedFile { source throws(VigilError) in
-                try MOTDetections(path: context.resolvePath(Self.path(template, source: source)), label: label, minScore: minScore)
-            }
+            for source in sources where template.contains("{source}") || source == sources[0] { _ = try load(source) }
+            return PipelinedFile(load: load)
         }
     }
 

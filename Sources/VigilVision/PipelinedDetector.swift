@@ -72,12 +72,13 @@ final class PipelinedWhole: PipelinedDetector {
     }
 }
 
-/// Detections from a MOT file, looked up by frame index; needs no pixels and no thread.
+/// Detections from a MOT-Challenge file (see `MOTChallenge`), looked up by 0-based frame index; needs no
+/// pixels and no thread. Each source's file is read once, on its first frame.
 final class PipelinedFile: PipelinedDetector {
-    private let files: Mutex<[String: MOTDetections]>
-    private let load: @Sendable (String) throws(VigilError) -> MOTDetections
+    private let files: Mutex<[String: [[Detection]]]>
+    private let load: @Sendable (String) throws(VigilError) -> [[Detection]]
 
-    init(load: @escaping @Sendable (String) throws(VigilError) -> MOTDetections) {
+    init(load: @escaping @Sendable (String) throws(VigilError) -> [[Detection]]) {
         self.load = load
         self.files = Mutex([:])
     }
@@ -89,10 +90,13 @@ final class PipelinedFile: PipelinedDetector {
 
     func collect(slot: Int, frame: AnnotatedFrame) throws(VigilError) -> [Detection] {
         let source = frame.info.sourceID
-        if let file = files.withLock({ $0[source] }) { return file.detections(forFrame: frame.info.index) }
-        let file = try load(source)
-        files.withLock { $0[source] = file }
-        return file.detections(forFrame: frame.info.index)
+        let perFrame: [[Detection]]
+        if let loaded = files.withLock({ $0[source] }) { perFrame = loaded } else {
+            perFrame = try load(source)
+            files.withLock { $0[source] = perFrame }
+        }
+        let index = frame.info.index
+        return perFrame.indices.contains(index) ? perFrame[index] : []
     }
 }
 

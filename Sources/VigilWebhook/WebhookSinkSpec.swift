@@ -27,8 +27,8 @@ public import VigilCore
 /// `Idempotency-Key` and `X-Vigil-Delivery` (the same key for every attempt; see ``DeliveryKey``),
 /// `X-Vigil-Attempt`, `X-Vigil-Event` (the event kind).
 ///
-/// It reads `events`; it also accepts `frames` inputs (a stage such as `alert` writes frames with the
-/// events among them) and ignores the frames. Rows are not delivered.
+/// It reads `events`: from an events source, or from a stage whose output carries frames and events
+/// (`alert`), of which it is sent only the events. Frames and rows are not delivered.
 public struct WebhookSinkSpec: StageSpec {
     public static let typeName = "webhook"
     public static let role = StageRole.sink
@@ -82,7 +82,7 @@ public struct WebhookSinkSpec: StageSpec {
         config.finish()
     }
 
-    public var inputPorts: Set<PortType> { [.events, .frames] }
+    public var inputPorts: Set<PortType> { [.events] }
     public var outputPort: PortType? { nil }
 
     /// The dead-letter file's path as written in the pipeline (default `out/<id>.dead-letter.jsonl`).

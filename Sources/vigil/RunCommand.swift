@@ -5,6 +5,7 @@ import ServiceLifecycle
 import UnixSignals
 public import VigilCore
 import VigilPipeline
+import VigilVision
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -106,7 +107,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let options = RunOptions(mode: mode, window: window, inputOverrides: overrides,
                                  channelCapacity: channelCapacity, logger: logger,
-                                 rerun: try RerunPolicy.fromFlags(resume: resume, replace: replace) ?? job?.rerun)
+                                 rerun: try RerunPolicy.fromFlags(resume: resume, replace: replace) ?? job?.rerun,
+                                 renderer: OpenCVRenderer())
         let runner = PipelineRunner(spec: spec, options: options)
         let outcome = RunOutcome()
         let pipeline = PipelineService(runner: runner) { outcome.summary = $0 }

@@ -2,6 +2,7 @@ import VigilCore
 import VigilExport
 import VigilMedia
 import VigilPipeline
+import VigilRules
 import VigilStore
 import VigilTracking
 import VigilVision
@@ -17,6 +18,8 @@ enum StageKinds {
         DetectSpec.self,
         TrackSpec.self,
         ReidentifySpec.self,
+        AlertSpec.self,
+        AggregateSpec.self,
         // sinks
         JSONLinesSinkSpec.self,
         PostgresSinkSpec.self,

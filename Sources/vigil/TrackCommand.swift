@@ -35,11 +35,7 @@ struct TrackCommand: AsyncParsableCommand {
         if let frameCount, frameCount < 0 { throw ValidationError("--frames must not be negative") }
 
         let configuration = try trackerConfig.map(Self.readConfiguration) ?? TrackerConfiguration()
-        guard let data = FileManager.default.contents(atPath: detections) else {
-            throw VigilError(.io, "cannot read the detection file; check the path", subject: detections)
-        }
-        let perFrame = try MOTFormat.parseDetections(String(decoding: data, as: UTF8.self), frames: frameCount,
-                                                     subject: detections)
+        let perFrame = MOTChallenge.detectionsByFrame(try MOTChallenge.read(contentsOf: detections), frames: frameCount)
 
         var tracker = ByteTracker(configuration: configuration)
         var results = [[TrackPoint]](repeating: [], count: perFrame.count)
@@ -54,7 +50,7 @@ struct TrackCommand: AsyncParsableCommand {
 
         var text = ""
         text.reserveCapacity(results.reduce(0) { $0 + $1.count } * 48)
-        for (f, points) in results.enumerated() { MOTFormat.appendTracks(points, frame: f + 1, to: &text) }
+        for (f, points) in results.enumerated() { MOTChallenge.appendTracks(points, frame: f + 1, to: &text) }
         guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
             throw VigilError(.io, "cannot write the track file; check the directory exists and is writable", subject: out)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilTesting
 
 @Suite("vigil run on real video")
 struct RunCLITests {
@@ -86,19 +87,34 @@ struct RunCLITests {
         }
     }
 
-    @Test func sigtermDuringAStreamRunFlushesAndExitsZero() throws {
+    /// The complete lines written so far (a line still being written is left out).
+    static func completeLines(_ url: URL) -> [Substring] {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()   // empty after a final newline, else the partial last line
+        return lines
+    }
+
+    @Test func sigtermDuringAStreamRunFlushesAndExitsZero() async throws {
         let dir = try CLI.temporaryDirectory()
         let (pipeline, output) = try Self.decodePipeline(url: Self.vtest, extra: "    loop: true", in: dir)
         let running = try CLI.start(["run", pipeline.path, "--mode", "stream", "--quiet"])
-        // The file plays at its own 10 frames/s; let a few seconds of it through.
-        Thread.sleep(forTimeInterval: 3)
-        #expect(running.isRunning)
+        // The file plays at its own 10 frames/s and the sink writes at least every second of media time:
+        // wait until 10 frames are on disk, so the signal comes while frames are flowing.
+        try await waitUntil("10 frames in \(output.path)", timeout: .seconds(120)) {
+            Self.completeLines(output).count >= 10 || !running.isRunning
+        }
+        #expect(running.isRunning, "vigil ended before it was signalled")
+        let seen = Self.completeLines(output).count
         running.signal(SIGTERM)
         let result = running.wait()
         #expect(result.status == 0, "\(result.stderr)")
         let frames = try Self.lines(output)
-        #expect(frames.count >= 10)
-        // Every line is complete JSON (the sink flushed), frames are in order.
+        #expect(frames.count >= seen)
+        // Every line is complete JSON (the sink flushed), frames are in order, media time increases.
         #expect(frames.map { $0["frame"] as! Int } == Array(0..<frames.count))
+        let times = frames.map { $0["time"] as! Double }
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 })
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 import VigilMedia
+import VigilTesting
 
 @Suite("Bad inputs give typed errors")
 struct BadInputTests {
@@ -59,7 +60,7 @@ struct BadInputTests {
         let path = Self.dir.appendingPathComponent("truncated.avi").path
         let data = try Data(contentsOf: URL(fileURLWithPath: source)).prefix(1_000_000)
         try data.write(to: URL(fileURLWithPath: path))
-        let collector = Collector()
+        let collector = CollectingSink()
         let stage = try await VideoSourceSpec(url: path).makeStage(context: makeContext())
         await #expect {
             try await stage.run(input: .empty, output: collector.output)

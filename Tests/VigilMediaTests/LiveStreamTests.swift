@@ -51,38 +51,47 @@ struct LiveStreamTests {
                                    reconnect: .init(initialDelay: 0.2, maxDelay: 1, jitter: 0.1))
         let context = makeContext(mode: .stream, requirement: FrameRequirement(pixelFormat: .bgr24, maxWidth: 192),
                                   shutdown: shutdown)
-        let collector = Collector()
+        let collector = CollectingSink()
         let stage = try await spec.makeStage(context: context)
         let task = Task { try await stage.run(input: .empty, output: collector.output) }
+        defer { shutdown.request() }   // a failed wait must not leave the source reconnecting
 
-        func waitFor(_ what: String, seconds: Double, _ condition: () -> Bool) async throws {
-            let deadline = Date().addingTimeInterval(seconds)
-            while !condition() {
-                if Date() > deadline { Issue.record("timed out waiting for \(what)"); return }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
-        try await waitFor("the first frames", seconds: 40) { collector.frames.count >= 15 }
+        try await waitUntil("the first 15 frames", timeout: .seconds(40)) { collector.frames.count >= 15 }
         server.kill()
-        try await Task.sleep(for: .seconds(1))
-        let beforeRestart = collector.frames.count
         try server.start()
-        try await waitFor("the gap event", seconds: 40) { !collector.events.isEmpty }
-        try await waitFor("frames after the reconnect", seconds: 40) { collector.frames.count >= beforeRestart + 15 }
+        try await waitUntil("15 frames after the stream_gap event", timeout: .seconds(40)) {
+            Self.split(collector.messages)?.after.count ?? 0 >= 15
+        }
         shutdown.request()
         try await task.value
 
-        let gap = try #require(collector.events.first)
+        let (before, gap, after) = try #require(Self.split(collector.messages))
         #expect(gap.kind == "stream_gap" && gap.sourceID == "cam")
-        #expect((Double(gap.attributes["gap_seconds"] ?? "") ?? 0) >= 1)
+        #expect(gap.attributes["reconnects"] == "1")
+        #expect(collector.events.count == 1, "one loss, one gap: \(collector.events.map(\.message))")
+        let gapSeconds = try #require(Double(gap.attributes["gap_seconds"] ?? ""))
+        // The gap event sits between the frames before and after the reconnect, at the media time of the
+        // first frame after it, and the media timeline keeps the gap: it resumes `gap_seconds` after the last
+        // frame before (the source's reconnect delay, 0.2 s or more, exceeds one frame, 0.1 s).
+        #expect(before.count >= 15 && after.count >= 15)
+        #expect(gap.time == after[0].info.time)
+        let jump = after[0].info.time.seconds - before[before.count - 1].info.time.seconds
+        #expect(abs(jump - gapSeconds) < 0.002, "media time jumped \(jump) s across a gap of \(gapSeconds) s")
         let frames = collector.frames
         let times = frames.map(\.info.time.seconds)
         #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 }, "media time must keep increasing across the reconnect")
         #expect(frames.allSatisfy { $0.info.captureTime != nil && $0.image?.width == 192 && $0.info.sourceWidth == 768 })
-        // The gap event sits between the frames before and after the reconnect, in time order.
-        let position = try #require(collector.all.firstIndex { if case .event = $0 { true } else { false } })
-        #expect(position >= 15 && position < collector.all.count - 15)
-        #expect(frames.last!.info.time.seconds - gap.time.seconds > 1)
+        #expect(after[after.count - 1].info.time.seconds - gap.time.seconds > 1)
+    }
+
+    /// The frames before the first event, that event, and the frames after it.
+    static func split(_ messages: [Message]) -> (before: [AnnotatedFrame], gap: Event, after: [AnnotatedFrame])? {
+        guard let index = messages.firstIndex(where: { if case .event = $0 { true } else { false } }),
+              case .event(let gap) = messages[index] else { return nil }
+        func frames(_ part: ArraySlice<Message>) -> [AnnotatedFrame] {
+            part.compactMap { if case .frame(let f) = $0 { f } else { nil } }
+        }
+        return (frames(messages[..<index]), gap, frames(messages[(index + 1)...]))
     }
 }
 
@@ -139,7 +148,7 @@ struct NetworkInputTests {
     func udpInput() async throws {
         let port = try StreamServer.freePort()
         let shutdown = ShutdownSignal()
-        let collector = Collector()
+        let collector = CollectingSink()
         let spec = VideoSourceSpec(url: "udp://127.0.0.1:\(port)", readTimeout: 10)
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: collector.output) }
@@ -148,8 +157,8 @@ struct NetworkInputTests {
                                        "-c:v", "mpeg4", "-g", "10", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"],
                                       stdout: .discard, stderr: .discard)
         defer { sender.signal(SIGKILL); sender.wait(timeout: 10) }
-        let deadline = Date().addingTimeInterval(60)
-        while collector.frames.count < 15 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        defer { shutdown.request() }
+        try await waitUntil("15 frames") { collector.frames.count >= 15 }
         shutdown.request()
         try await task.value
         let frames = collector.frames

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import Testing
 import VigilCore
 import VigilMedia
@@ -12,18 +11,14 @@ enum Samples {
         .deletingLastPathComponent().deletingLastPathComponent()
     static let names = ["vtest.avi", "bikes.mp4", "carphone_pristine.mp4"]
 
-    /// The samples folder, filled by scripts/fetch-samples when a file is missing.
+    /// The samples folder at the package root, filled by scripts/fetch-samples (which scripts/test runs)
+    /// when a file is missing: from `$VIGIL_MIRROR` when set, else the public addresses.
     private static let ready: Result<Void, SampleError> = {
         let dir = root.appendingPathComponent("samples")
         if names.allSatisfy({ FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }) {
             return .success(())
         }
-        var environment = ProcessInfo.processInfo.environment
-        if environment["VIGIL_MIRROR"] == nil,
-           FileManager.default.fileExists(atPath: root.appendingPathComponent("../shared/samples").path) {
-            environment["VIGIL_MIRROR"] = "../shared"
-        }
-        let result = Tools.run(root.appendingPathComponent("scripts/fetch-samples").path, [], environment: environment)
+        let result = Tools.run(root.appendingPathComponent("scripts/fetch-samples").path, [])
         return result.status == 0 ? .success(()) : .failure(SampleError(
             message: "samples/ is incomplete and scripts/fetch-samples failed:\n" + String(decoding: result.stderr, as: UTF8.self)))
     }()
@@ -65,15 +60,6 @@ enum Tools {
     }
 }
 
-/// Collects what a stage sends.
-final class Collector: Sendable {
-    private let messages = Mutex<[Message]>([])
-    var output: StageOutput { StageOutput { [self] message in messages.withLock { $0.append(message) } } }
-    var all: [Message] { messages.withLock { $0 } }
-    var frames: [AnnotatedFrame] { all.compactMap { if case .frame(let f) = $0 { f } else { nil } } }
-    var events: [Event] { all.compactMap { if case .event(let e) = $0 { e } else { nil } } }
-}
-
 func makeContext(id: String = "cam", mode: RunMode = .batch, requirement: FrameRequirement? = nil,
                  window: TimeWindow = .all, shutdown: ShutdownSignal = ShutdownSignal()) -> StageContext {
     StageContext(id: id, logger: Logger(label: "test.\(id)"), mode: mode, shutdown: shutdown,
@@ -81,8 +67,8 @@ func makeContext(id: String = "cam", mode: RunMode = .batch, requirement: FrameR
 }
 
 /// Runs a `video` source to its end and returns what it sent.
-func runSource(_ spec: VideoSourceSpec, context: StageContext) async throws -> Collector {
-    let collector = Collector()
+func runSource(_ spec: VideoSourceSpec, context: StageContext) async throws -> CollectingSink {
+    let collector = CollectingSink()
     let stage = try await spec.makeStage(context: context)
     try await stage.run(input: .empty, output: collector.output)
     return collector

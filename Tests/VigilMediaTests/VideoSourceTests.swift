@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 import VigilMedia
+import VigilTesting
 
 @Suite("The video source stage on files")
 struct VideoSourceTests {
@@ -67,12 +68,12 @@ struct VideoSourceTests {
         let path = try Samples.path("carphone_pristine.mp4")   // 120 frames, 4 s at 29.97 fps
         let shutdown = ShutdownSignal()
         let spec = VideoSourceSpec(url: path, fps: 30, start: 3.5, loop: true)
-        let collector = Collector()
+        let collector = CollectingSink()
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: collector.output) }
         // 0.5 s per pass (the window 3.5...4), paced in real time: wait for a third pass.
-        let deadline = Date().addingTimeInterval(60)
-        while collector.frames.count < 40 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        defer { shutdown.request() }
+        try await waitUntil("a third pass (40 frames)") { collector.frames.count >= 40 }
         shutdown.request()
         try await task.value
         let frames = collector.frames
@@ -88,7 +89,7 @@ struct VideoSourceTests {
 @Suite("Backpressure")
 struct BackpressureTests {
     /// An output that takes `delay` per message, like a slow sink.
-    func slowOutput(_ collector: Collector, delay: Duration) -> StageOutput {
+    func slowOutput(_ collector: CollectingSink, delay: Duration) -> StageOutput {
         let inner = collector.output
         return StageOutput { message in
             try await Task.sleep(for: delay)
@@ -99,7 +100,7 @@ struct BackpressureTests {
     @Test("a file source waits for a slow consumer: every frame arrives")
     func fileSourceBlocks() async throws {
         let spec = VideoSourceSpec(url: try Samples.path("bikes.mp4"), end: 1)
-        let collector = Collector()
+        let collector = CollectingSink()
         let stage = try await spec.makeStage(context: makeContext(requirement: FrameRequirement(maxWidth: 160)))
         try await stage.run(input: .empty, output: slowOutput(collector, delay: .milliseconds(10)))
         #expect(collector.frames.map(\.info.index) == Array(0..<25))
@@ -109,11 +110,11 @@ struct BackpressureTests {
     func liveSourceDropsOldest() async throws {
         let shutdown = ShutdownSignal()
         let spec = VideoSourceSpec(url: try Samples.path("carphone_pristine.mp4"), loop: true)   // ~30 fps, paced
-        let collector = Collector()
+        let collector = CollectingSink()
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: slowOutput(collector, delay: .milliseconds(150))) }
-        let deadline = Date().addingTimeInterval(60)
-        while collector.frames.count < 20 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        defer { shutdown.request() }
+        try await waitUntil("20 frames") { collector.frames.count >= 20 }
         shutdown.request()
         try await task.value
         let indices = collector.frames.map(\.info.index)

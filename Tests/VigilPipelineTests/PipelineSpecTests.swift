@@ -215,38 +215,3 @@ struct PipelineSpecTests {
         #expect(d.contains("6:3: duplicate id 'cam' (first defined at p.yaml:2:3)"))
     }
 }
-
-@Suite("Value syntaxes")
-struct ValueSyntaxTests {
-    @Test func durations() {
-        #expect(ConfigValueParser.duration("500ms") == 0.5)
-        #expect(ConfigValueParser.duration("5s") == 5)
-        #expect(ConfigValueParser.duration("1m30s") == 90)
-        #expect(ConfigValueParser.duration("2h") == 7200)
-        #expect(ConfigValueParser.duration("00:01:30") == 90)
-        #expect(ConfigValueParser.duration("12") == 12)
-        #expect(ConfigValueParser.duration("5 parsecs") == nil)
-        #expect(ConfigValueParser.duration("-1") == nil)
-    }
-
-    @Test func rates() {
-        #expect(ConfigValueParser.rate("5") == 5)
-        #expect(ConfigValueParser.rate("300/m") == 5)
-        #expect(ConfigValueParser.rate("10fps") == 10)
-        #expect(ConfigValueParser.rate("0") == nil)
-        #expect(ConfigValueParser.rate("fast") == nil)
-    }
-
-    @Test func urls() {
-        let schemes: Set<String> = ["rtsp", "http", "https", "tcp", "udp", "file"]
-        #expect(ConfigValueParser.url("rtsp://cam.local/live", schemes: schemes, allowPath: true))
-        #expect(ConfigValueParser.url("samples/vtest.avi", schemes: schemes, allowPath: true))
-        #expect(!ConfigValueParser.url("ftp://x/y", schemes: schemes, allowPath: true))
-        #expect(!ConfigValueParser.url("rtsp://", schemes: schemes, allowPath: true))
-    }
-
-    @Test func suggestions() {
-        #expect(Suggestion.closest(to: "max_agee", among: ["max_age_seconds", "max_age"]) == "max_age")
-        #expect(Suggestion.closest(to: "zzzzzz", among: ["fps", "url"]) == nil)
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VigilCore
 import VigilPipeline
@@ -159,7 +160,13 @@ struct RuntimeTests {
         """)
         let runner = PipelineRunner(spec: spec, options: RunOptions(mode: .stream, channelCapacity: 4))
         async let summary = runner.run()
-        while MessageLog.named(log).frames.count < 20 { try await Task.sleep(for: .milliseconds(10)) }
+        do {
+            try await waitUntil("20 frames in the sink", timeout: .seconds(60)) { MessageLog.named(log).frames.count >= 20 }
+        } catch {
+            runner.shutdown.request()   // end the run before failing, so that the test does not hang on it
+            _ = try await summary
+            throw error
+        }
         runner.shutdown.request()
         let result = try await summary
         #expect(result.status == .stopped)
@@ -263,13 +270,56 @@ struct BoundedChannelTests {
         #expect(channel.droppedCount == 7)
     }
 
+    /// A send on its own task, observable from the test: whether it has started and what it returned.
+    final class PendingSend: Sendable {
+        let started = Atomic<Bool>(false)
+        let result = Mutex<Bool?>(nil)
+
+        static func start(_ message: Message, to channel: BoundedChannel) -> PendingSend {
+            let pending = PendingSend()
+            Task {
+                pending.started.store(true, ordering: .releasing)
+                let delivered = try await channel.send(message)
+                pending.result.withLock { $0 = delivered }
+            }
+            return pending
+        }
+
+        var isDone: Bool { result.withLock { $0 != nil } }
+
+        /// Gives the send every chance to complete (it runs, then many turns of the scheduler) and
+        /// reports whether it is still waiting: a send that should block but does not is caught here.
+        func isBlocked() async throws -> Bool {
+            try await waitUntil("the sender to start") { started.load(ordering: .acquiring) }
+            for _ in 0..<50 where !isDone {
+                await Task.yield()
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            return !isDone
+        }
+    }
+
+    @Test func fullChannelBlocksTheSenderUntilTheConsumerTakes() async throws {
+        let channel = BoundedChannel(capacity: 1)
+        try await channel.send(Self.frame(0))
+        let pending = PendingSend.start(Self.frame(1), to: channel)
+        #expect(try await pending.isBlocked(), "a send into a full channel returned")
+        guard case .frame(let first)? = await channel.receive() else { Issue.record("expected frame 0"); return }
+        #expect(first.info.index == 0)
+        try await waitUntil("the blocked send to complete") { pending.isDone }
+        #expect(pending.result.withLock { $0 } == true)
+        guard case .frame(let second)? = await channel.receive() else { Issue.record("expected frame 1"); return }
+        #expect(second.info.index == 1)
+    }
+
     @Test func closedConsumerReleasesBlockedSenders() async throws {
         let channel = BoundedChannel(capacity: 1)
         try await channel.send(Self.frame(0))
-        async let blocked = channel.send(Self.frame(1))
-        try await Task.sleep(for: .milliseconds(20))
+        let pending = PendingSend.start(Self.frame(1), to: channel)
+        #expect(try await pending.isBlocked(), "a send into a full channel returned")
         channel.closeConsumer()
-        #expect(try await blocked == false)
+        try await waitUntil("the blocked send to be released") { pending.isDone }
+        #expect(pending.result.withLock { $0 } == false, "the message was discarded, not delivered")
     }
 
     @Test func endOfStreamAfterAllProducers() async {

@@ -65,7 +65,7 @@ import VigilStore
     @Test func lostConnectionBeforeCommitRetriesSameBatch() {
         var m = machine()
         for v in 1...3 { _ = append(&m, v) }
-        guard case .commit(let first) = m.nextAction(now: 0) else { return }
+        guard case .commit(let first) = m.nextAction(now: 0) else { Issue.record("expected commit"); return }
         _ = m.commitFailed(seq: first.seq, transient: true, now: 0)
         guard case .verify = m.nextAction(now: 0.1) else { Issue.record("expected verify"); return }
         // Still down: the verification fails too, and the backoff doubles.
@@ -82,14 +82,14 @@ import VigilStore
     @Test func keepsRowsWhileFailingThenAppliesBackpressure() {
         var m = machine(batchRows: 3, maxBuffered: 9)
         for v in 1...3 { _ = append(&m, v) }
-        guard case .commit(let b) = m.nextAction(now: 0) else { return }
+        guard case .commit(let b) = m.nextAction(now: 0) else { Issue.record("expected commit"); return }
         _ = m.commitFailed(seq: b.seq, transient: true, now: 0)
         var actions: [Machine.AppendAction] = []
         for v in 4...9 { actions.append(append(&m, v)) }
         #expect(actions.last == .waitForSpace)
         #expect(!m.hasSpace && m.bufferedRows == 9)
         // Recovery: verify says not committed, commit batches 1...3 in order, space returns.
-        guard case .verify = m.nextAction(now: 1) else { return }
+        guard case .verify = m.nextAction(now: 1) else { Issue.record("expected verify"); return }
         m.verified(seq: 1, lastCommittedBatch: 0)
         var committed: [Int] = []
         while case .commit(let batch) = m.nextAction(now: 1) {
@@ -103,11 +103,11 @@ import VigilStore
     @Test func fatalErrorsAndTimeoutsGiveUp() {
         var m = machine(retryFor: 5)
         for v in 1...3 { _ = append(&m, v) }
-        guard case .commit(let b) = m.nextAction(now: 0) else { return }
+        guard case .commit(let b) = m.nextAction(now: 0) else { Issue.record("expected commit"); return }
         #expect(m.commitFailed(seq: b.seq, transient: false, now: 0) == .fail)
         var n = machine(retryFor: 5)
         for v in 1...3 { _ = append(&n, v) }
-        guard case .commit(let c) = n.nextAction(now: 0) else { return }
+        guard case .commit(let c) = n.nextAction(now: 0) else { Issue.record("expected commit"); return }
         _ = n.commitFailed(seq: c.seq, transient: true, now: 0)
         guard case .giveUp(let rows) = n.nextAction(now: 6) else { Issue.record("expected give up"); return }
         #expect(rows == 3)
@@ -116,7 +116,7 @@ import VigilStore
     @Test func resumedRunNumbersBatchesAfterCheckpoint() {
         var m = machine(lastSeq: 41)
         for v in 1...3 { _ = append(&m, v) }
-        guard case .commit(let b) = m.nextAction(now: 0) else { return }
+        guard case .commit(let b) = m.nextAction(now: 0) else { Issue.record("expected commit"); return }
         #expect(b.seq == 42)
     }
 

@@ -3,16 +3,16 @@ import Testing
 import VigilCore
 @testable import VigilTracking
 
-/// The development MOT data shared by the project (../shared/bench/mot next to the package).
+/// The MOT development set committed with the tests (Tests/Fixtures/mot, provenance in its README).
 let motDataDirectory: String = {
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    return packageRoot.appendingPathComponent("../shared/bench/mot/data").standardized.path
+    return packageRoot.appendingPathComponent("Tests/Fixtures/mot").path
 }()
 
 struct MOTRow: Sendable, CustomStringConvertible {
     var seq: String, level: String, frames: Int, fps: Double
-    /// Best peer figures from ../shared/bench/mot/README.md.
+    /// Best peer figures from Tests/Fixtures/mot/README.md.
     var bestPeerMOTA: Double, bestPeerIDF1: Double
     var description: String { "\(seq) \(level)" }
 }
@@ -25,13 +25,11 @@ let motRows = [
     MOTRow(seq: "SYNTH-Plaza-dev", level: "medium", frames: 1500, fps: 30, bestPeerMOTA: 82.2, bestPeerIDF1: 71.3),
 ]
 
+/// Ground-truth boxes by frame, without those marked "do not consider" (7th field 0).
 func loadGroundTruth(_ path: String, frames: Int) throws -> [[MOTMetrics.Row]] {
-    let text = try String(contentsOfFile: path, encoding: .utf8)
     var out = [[MOTMetrics.Row]](repeating: [], count: frames)
-    for line in text.split(whereSeparator: \.isNewline) {
-        let v = line.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard v.count >= 7, v[6] != 0, Int(v[0]) >= 1, Int(v[0]) <= frames else { continue }
-        out[Int(v[0]) - 1].append(.init(id: Int(v[1]), box: BoundingBox(x: v[2], y: v[3], width: v[4], height: v[5])))
+    for record in try MOTChallenge.read(contentsOf: path) where record.score != 0 && record.frame <= frames {
+        out[record.frame - 1].append(.init(id: record.id, box: record.box))
     }
     return out
 }
@@ -39,8 +37,8 @@ func loadGroundTruth(_ path: String, frames: Int) throws -> [[MOTMetrics.Row]] {
 @Test(arguments: motRows)
 func trackerReachesThePeerThresholdsOnTheDevelopmentSet(row: MOTRow) throws {
     let dir = motDataDirectory + "/" + row.seq
-    let detText = try String(contentsOfFile: dir + "/det-\(row.level).txt", encoding: .utf8)
-    let detections = try MOTFormat.parseDetections(detText, frames: row.frames)
+    let detections = MOTChallenge.detectionsByFrame(try MOTChallenge.read(contentsOf: dir + "/det-\(row.level).txt"),
+                                                    frames: row.frames)
     let gt = try loadGroundTruth(dir + "/gt.txt", frames: row.frames)
     var tracker = ByteTracker()
     var hyp: [[MOTMetrics.Row]] = []
@@ -51,13 +49,4 @@ func trackerReachesThePeerThresholdsOnTheDevelopmentSet(row: MOTRow) throws {
     print("\(row): MOTA \(m.mota) IDF1 \(m.idf1) IDsw \(m.switches) FP \(m.falsePositives) FN \(m.misses)")
     #expect(m.mota >= row.bestPeerMOTA - 1.0, "\(row): MOTA \(m.mota) < best peer \(row.bestPeerMOTA) - 1")
     #expect(m.idf1 >= row.bestPeerIDF1, "\(row): IDF1 \(m.idf1) < best peer \(row.bestPeerIDF1)")
-}
-
-@Test func motDetectionParserReportsBadLines() {
-    #expect(throws: VigilError.self) { try MOTFormat.parseDetections("1,-1,10,10,5,5\n") }
-    #expect(throws: VigilError.self) { try MOTFormat.parseDetections("1,-1,10,abc,5,5,0.9\n") }
-    #expect(throws: VigilError.self) { try MOTFormat.parseDetections("0,-1,10,10,5,5,0.9\n") }
-    let ok = try? MOTFormat.parseDetections("3,-1,10,10,5,5,0.9,-1,-1,-1\n\n1,-1,1,2,3,4,0.5\n", frames: 4)
-    #expect(ok?.count == 4)
-    #expect(ok?[0].count == 1 && ok?[1].isEmpty == true && ok?[2].first?.box.x == 10)
 }

@@ -1,6 +1,7 @@
 import Testing
 import VigilCore
 @testable import VigilTracking
+import VigilTesting
 
 /// A person-sized box whose centre is at (x, y).
 func person(_ x: Double, _ y: Double, score: Double = 0.9) -> Detection {
@@ -88,10 +89,9 @@ func targetMissingForSomeFramesKeepsItsId(missing k: Int) {
         frames.append(.frame(AnnotatedFrame(info: info, image: nil, detections: ran ? [person(100 + 2 * Double(f), 200)] : [],
                                             detectorRan: ran)))
     }
-    let source = MessageQueue(frames)
-    let sink = Collector()
-    try await stage.run(input: StageInput { await source.next() }, output: StageOutput { await sink.add($0) })
-    let out = await sink.frames
+    let sink = CollectingSink()
+    try await stage.run(input: .messages(frames), output: sink.output)
+    let out = sink.frames
     #expect(out.count == 60)
     let late = out.suffix(30)
     #expect(late.allSatisfy { $0.tracks.count == 1 }, "the track is reported on every frame")
@@ -102,17 +102,6 @@ func targetMissingForSomeFramesKeepsItsId(missing k: Int) {
     }
 }
 
-actor MessageQueue {
-    var items: [Message]
-    init(_ items: [Message]) { self.items = items }
-    func next() -> Message? { items.isEmpty ? nil : items.removeFirst() }
-}
-
-actor Collector {
-    var frames: [AnnotatedFrame] = []
-    func add(_ m: Message) { if case .frame(let f) = m { frames.append(f) } }
-}
-
 @Test func aTimelineThatJumpsBackStartsOverWithFreshIds() async throws {
     let stage = TrackStage(configuration: TrackerConfiguration())
     var frames: [Message] = []
@@ -120,10 +109,9 @@ actor Collector {
         let info = FrameInfo(sourceID: "cam", index: k, time: MediaTime(seconds: t), sourceWidth: 640, sourceHeight: 480)
         frames.append(.frame(AnnotatedFrame(info: info, image: nil, detections: [person(100, 100)], detectorRan: true)))
     }
-    let source = MessageQueue(frames)
-    let sink = Collector()
-    try await stage.run(input: StageInput { await source.next() }, output: StageOutput { await sink.add($0) })
-    let out = await sink.frames
+    let sink = CollectingSink()
+    try await stage.run(input: .messages(frames), output: sink.output)
+    let out = sink.frames
     let before = out[3].tracks.first?.trackID, after = out[6].tracks.first?.trackID
     #expect(before != nil && after != nil && before != after, "ids stay unique within the stream")
 }

@@ -14,10 +14,13 @@ struct ClassicDetectorTests {
         let reference = try ParityFixture.load().frames.first { $0.frame == 400 }!
         let image = try TestSupport.frame(TestSupport.sample("vtest.avi"), 400, width: 768, height: 576)
         let found = try HOGDetector(upscale: 1.5).detect(in: image)
-        #expect(!found.isEmpty)
-        // Every HOG box lies on someone the DNN reference saw, and at least one person is found.
+        // Every person the DNN reference saw on this frame (3) has its centre inside a HOG box...
+        let missed = reference.boxes.filter { person in !found.contains { Self.centre(person.box, inside: $0.box) } }
+        #expect(!reference.boxes.isEmpty && missed.isEmpty, "HOG missed \(missed.map(\.box)) of \(reference.boxes.count)")
+        // ...and most HOG boxes hold one of them: 5 of 6 today, the sixth a false alarm on the parked van
+        // at the top right (HOG has false alarms, so "every box is on a person" would not hold).
         let onPeople = found.filter { hog in reference.boxes.contains { Self.centre($0.box, inside: hog.box) } }
-        #expect(onPeople.count >= 1)
+        #expect(onPeople.count * 2 > found.count, "\(onPeople.count) of \(found.count) HOG boxes on a reference person")
         #expect(found.allSatisfy { $0.label == "person" && $0.box.maxX <= 768 && $0.box.maxY <= 576 })
     }
 

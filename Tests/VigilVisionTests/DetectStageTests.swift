@@ -119,7 +119,8 @@ struct DetectStageTests {
 
         try "1,2,3\n".write(toFile: directory + "/camera.txt", atomically: true, encoding: .utf8)
         let error = await #expect(throws: VigilError.self) { try await spec.preflight(context: TestSupport.context()) }
-        #expect(error?.message.contains("line 1") == true)
+        #expect(error?.description == "\(directory)/camera.txt:1: expected at least 7 comma-separated fields "
+                + "frame,id,x,y,w,h,score; found 3")
     }
 
     @Test("configuration errors are reported with positions")

@@ -16,21 +16,24 @@ enum TestSupport {
 
     static var fixtures: String { packageRoot + "/Tests/VigilVisionTests/Fixtures" }
 
-    /// `samples/` at the package root (scripts/fetch-samples), else `../shared/samples`.
+    /// `samples/name` at the package root, filled by scripts/fetch-samples (which scripts/test runs;
+    /// run here once if a file is missing, from `$VIGIL_MIRROR` when set, else the public addresses).
     static func sample(_ name: String) -> String {
-        let local = packageRoot + "/samples/" + name
-        if FileManager.default.fileExists(atPath: local) { return local }
-        return packageRoot + "/../shared/samples/" + name
+        let path = packageRoot + "/samples/" + name
+        if !FileManager.default.fileExists(atPath: path) { _ = samplesFetched }
+        return path
     }
 
-    /// The models folder, filled by scripts/fetch-models (from $VIGIL_MIRROR, default ../shared) if needed.
+    private static let samplesFetched: Bool = (try? run(packageRoot + "/scripts/fetch-samples", [])) != nil
+
+    /// The models folder (`$VIGIL_MODELS`, else `models/` at the package root), filled by
+    /// scripts/fetch-models if needed (from `$VIGIL_MIRROR` when set, else the public addresses).
     static let modelsDirectory: String = {
         let directory = ProcessInfo.processInfo.environment["VIGIL_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
             ?? packageRoot + "/models"
         if !FileManager.default.fileExists(atPath: directory + "/models.yaml") {
             var environment = ProcessInfo.processInfo.environment
             environment["VIGIL_MODELS"] = directory
-            if (environment["VIGIL_MIRROR"] ?? "").isEmpty { environment["VIGIL_MIRROR"] = packageRoot + "/../shared" }
             _ = try? run(packageRoot + "/scripts/fetch-models", [], environment: environment)
         }
         return directory
@@ -97,32 +100,15 @@ enum TestSupport {
         let context = context()
         try await spec.preflight(context: context)
         let stage = try await spec.makeStage(context: context)
-        let queue = MessageQueue(frames.map(Message.frame))
-        let sent = Collected()
-        try await stage.run(input: StageInput { queue.next() }, output: StageOutput { sent.append($0) })
-        return sent.frames
+        let sink = CollectingSink()
+        try await stage.run(input: .messages(frames.map(Message.frame)), output: sink.output)
+        return sink.frames
     }
 
     static func annotated(_ image: FrameImage, index: Int, sourceWidth: Int, sourceHeight: Int,
                           source: String = "camera", fps: Double = 10) -> AnnotatedFrame {
         AnnotatedFrame(info: FrameInfo(sourceID: source, index: index, time: MediaTime(seconds: Double(index) / fps),
                                        sourceWidth: sourceWidth, sourceHeight: sourceHeight), image: image)
-    }
-}
-
-final class MessageQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [Message]
-    init(_ items: [Message]) { self.items = items }
-    func next() -> Message? { lock.withLock { items.isEmpty ? nil : items.removeFirst() } }
-}
-
-final class Collected: @unchecked Sendable {
-    private let lock = NSLock()
-    private var messages: [Message] = []
-    func append(_ message: Message) { lock.withLock { messages.append(message) } }
-    var frames: [AnnotatedFrame] {
-        lock.withLock { messages.compactMap { if case .frame(let f) = $0 { f } else { nil } } }
     }
 }
 

@@ -6,7 +6,8 @@ import VigilPipeline
 /// The `webhook` sink's settings: every problem reported at its position, all at once.
 @Suite("Webhook spec")
 struct WebhookSpecTests {
-    func pipeline(_ settings: String, inputs: String = "[alerts]") -> String {
+    /// `alerts` writes frames with alerts among them (or, with `alerts: false`, frames only).
+    func pipeline(_ settings: String, inputs: String = "[alerts]", alerts: Bool = true) -> String {
         """
         sources:
           cam:
@@ -15,6 +16,7 @@ struct WebhookSpecTests {
           alerts:
             type: relay
             inputs: [cam]
+            \(alerts ? "event_every: 5" : "")
         sinks:
           hook:
             type: webhook
@@ -61,8 +63,8 @@ struct WebhookSpecTests {
 
     @Test func missingURLAndSecretAreReportedAtTheComponent() {
         #expect(diagnostics(pipeline("    timeout: 5s")) == [
-            "10:5: missing required key 'url'",
-            "10:5: missing required key 'secret'",
+            "11:5: missing required key 'url'",
+            "11:5: missing required key 'secret'",
         ])
     }
 
@@ -80,22 +82,22 @@ struct WebhookSpecTests {
             retries: 3
         """))
         #expect(d == [
-            "12:10: invalid value 'ftp://example.com/hook' for 'url': expected a URL (http://, https://)",
-            "13:13: 'secret' is empty; set it to a long random value shared with the receiver, e.g. secret: ${VIGIL_WEBHOOK_SECRET}",
-            "14:14: 'timeout' must be longer than 0s",
-            "15:19: invalid value '0' for 'max_attempts': expected an integer in 1...100",
-            "16:33: 'max' (1s) is shorter than 'initial' (2s)",
-            "17:12: invalid value '-1' for 'queue': expected an integer in 1...1000000",
-            "18:18: invalid value 'many' for 'concurrency': expected an integer in 1...256",
-            "19:21: invalid phase 'finish' in 'phases': expected start, update, end",
-            "20:13: 'kinds' must contain event kinds such as dwell or zone_enter, found a list",
-            "21:5: unknown key 'retries'; expected one of: backoff, buffer, concurrency, dead_letter, drain_timeout, inputs, "
+            "13:10: invalid value 'ftp://example.com/hook' for 'url': expected a URL (http://, https://)",
+            "14:13: 'secret' is empty; set it to a long random value shared with the receiver, e.g. secret: ${VIGIL_WEBHOOK_SECRET}",
+            "15:14: 'timeout' must be longer than 0s",
+            "16:19: invalid value '0' for 'max_attempts': expected an integer in 1...100",
+            "17:33: 'max' (1s) is shorter than 'initial' (2s)",
+            "18:12: invalid value '-1' for 'queue': expected an integer in 1...1000000",
+            "19:18: invalid value 'many' for 'concurrency': expected an integer in 1...256",
+            "20:21: invalid phase 'finish' in 'phases': expected start, update, end",
+            "21:13: 'kinds' must contain event kinds such as dwell or zone_enter, found a list",
+            "22:5: unknown key 'retries'; expected one of: backoff, buffer, concurrency, dead_letter, drain_timeout, inputs, "
                 + "kinds, max_attempts, phases, queue, secret, timeout, type, url",
         ])
     }
 
     @Test(arguments: [
-        ("http://exa mple.com/hook", "not a valid URL"),
+        ("http://exa mple.com/hook", "expected a URL (http://, https://)"),
         ("http://:8080/hook", "the URL has no host"),
         ("https://example.com/hook#part", "a URL sent to a receiver has no #fragment"),
     ])
@@ -103,7 +105,7 @@ struct WebhookSpecTests {
         #expect(diagnostics(pipeline("""
             url: \(url)
             secret: x
-        """)) == ["12:10: invalid value '\(url)' for 'url': \(problem)"])
+        """)) == ["13:10: invalid value '\(url)' for 'url': \(problem)"])
     }
 
     @Test func credentialsInTheURLAreNeitherLoggedNorDeadLettered() throws {
@@ -117,11 +119,10 @@ struct WebhookSpecTests {
             url: http://127.0.0.1/hook
             secret: ${VIGIL_WEBHOOK_SECRET}
         """), environment: [:])
-        #expect(d == ["13:13: environment variable 'VIGIL_WEBHOOK_SECRET' is not set (use ${VIGIL_WEBHOOK_SECRET:-default} for a default)"])
+        #expect(d == ["14:13: environment variable 'VIGIL_WEBHOOK_SECRET' is not set (use ${VIGIL_WEBHOOK_SECRET:-default} for a default)"])
     }
 
-    @Test func itReadsEventsAndTheFramesOfAnAlertStage() throws {
-        // An events source directly, and a frames stage (whose events it delivers, ignoring the frames).
+    @Test func itReadsEventsFromAnEventsSourceOrAStageThatAddsAlertsToFrames() throws {
         _ = try load("""
         sources:
           ticks:
@@ -134,6 +135,12 @@ struct WebhookSpecTests {
             secret: x
         """)
         let spec = try load(pipeline("    url: http://127.0.0.1/hook\n    secret: x"))
-        #expect(spec.component("hook")?.spec.inputPorts == [.events, .frames])
+        #expect(spec.component("hook")?.spec.inputPorts == [.events])
+    }
+
+    @Test func aStageWritingOnlyFramesCannotFeedIt() {
+        #expect(diagnostics(pipeline("    url: http://127.0.0.1/hook\n    secret: x", alerts: false)) == [
+            "12:14: port type mismatch: 'alerts' writes frames but 'hook' (webhook) reads events",
+        ])
     }
 }

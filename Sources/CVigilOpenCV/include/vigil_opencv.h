@@ -150,6 +150,27 @@ void vcv_motion_destroy(vcv_motion *motion);
 vcv_status vcv_motion_detect(vcv_motion *motion, const vcv_image *image, const vcv_box **boxes,
                              int32_t *count, vcv_error *error);
 
+// MARK: Drawing and pictures (evidence snapshots, overlays)
+
+/// A colour drawn on a BGR24 image.
+typedef struct { uint8_t r, g, b; } vcv_color;
+
+/// Draws in place on `image` (BGR24; the pixels are written during the call). Coordinates in image pixels.
+vcv_status vcv_draw_rect(const vcv_image *image, float x, float y, float width, float height, vcv_color color,
+                         int32_t thickness, vcv_error *error);
+/// `points` holds `count` (x, y) pairs; `closed` joins the last to the first.
+vcv_status vcv_draw_polyline(const vcv_image *image, const float *points, int32_t count, int32_t closed,
+                             vcv_color color, int32_t thickness, vcv_error *error);
+/// Hershey simplex text with its baseline at (x, y), on a dark band.
+vcv_status vcv_draw_text(const vcv_image *image, const char *text, float x, float y, double scale, vcv_color color,
+                         vcv_error *error);
+
+/// JPEG of the image, or of the crop (x, y, width, height in image pixels, clipped to it) when `crop` is not
+/// NULL. The bytes are returned in `*out`, owned by the caller and freed with vcv_buffer_free.
+vcv_status vcv_encode_jpeg(const vcv_image *image, const float *crop, int32_t quality, uint8_t **out, size_t *size,
+                           vcv_error *error);
+void vcv_buffer_free(uint8_t *buffer);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,47 @@
+public import VigilCore
+
+/// `type: aggregate`: event-time tumbling windows per camera over the frames and events of an `alert`
+/// stage (or any frames), emitted as rows once each window closes.
+///
+/// ```yaml
+/// per_minute:
+///   type: aggregate
+///   inputs: [alerts]
+///   window: 1m                # 1m (default), 1h, 1d, or any duration
+///   allowed_lateness: 5s      # how late a frame of a fan-in may come and still count
+/// ```
+///
+/// Rows per window and camera (`name {dimensions}`): `frames`, `monitored_seconds` (time covered by
+/// frames, gaps over 1 s not counted), `unique_tracks {class}`, `objects_mean`/`objects_max {class}`
+/// (confirmed tracks per frame), `occupancy_mean`/`occupancy_max {zone}` (from the alert stage's
+/// `occupancy.<zone>`), `zone_entries`/`zone_exits {zone, class}`, `line_crossings {line, direction,
+/// class}` (from `zone_enter`, `zone_exit`, `line_cross` alerts), `dwell_mean`/`dwell_p95 {zone}`
+/// (visits that ended in the window), `alerts {rule, kind, severity}` (alerts started). A message later
+/// than `allowed_lateness` behind its camera's newest is counted in `vigil_stage_dropped_total`.
+public struct AggregateSpec: StageSpec {
+    public static let typeName = "aggregate"
+    public static let role = StageRole.transform
+    public static let summary = "windowed statistics per camera, zone, line and class: counts, occupancy, dwell, alerts"
+
+    public var windowSeconds: Double
+    public var allowedLateness: Double
+
+    public init(windowSeconds: Double = 60, allowedLateness: Double = 5) {
+        self.windowSeconds = windowSeconds
+        self.allowedLateness = allowedLateness
+    }
+
+    public init(config r: ConfigReader) {
+        windowSeconds = r.duration("window") ?? 60
+        if windowSeconds <= 0 { r.error("'window' must be longer than 0 s", at: r.raw("window")?.location) }
+        allowedLateness = r.duration("allowed_lateness") ?? 5
+        r.finish()
+    }
+
+    public var inputPorts: Set<PortType> { [.frames, .events] }
+    public var outputPort: PortType? { .rows }
+
+    public func makeStage(context: StageContext) async throws -> any Stage {
+        AggregateStage(spec: self, countDropped: context.countDropped)
+    }
+}
