@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -43,7 +46,7 @@ let package = Package(
         // MARK: Vocabulary
         .target(
             name: "VigilCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: strictSettings
         ),
         // The one reader of configuration files (pipelines, jobs, models registry, tracker settings).
@@ -86,6 +89,20 @@ let package = Package(
         ),
         .target(name: "VigilTracking", dependencies: ["VigilCore"], swiftSettings: strictSettings),
         .target(name: "VigilRules", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .target(
+            name: "VigilWebhook",
+            dependencies: [
+                "VigilCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Runtime
         .target(
@@ -103,7 +120,13 @@ let package = Package(
         // MARK: Test support
         .target(
             name: "VigilTesting",
-            dependencies: ["VigilCore", "VigilStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "VigilCore", "VigilStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -112,7 +135,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilConfig", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking",
-                "VigilRules", "VigilStore",
+                "VigilRules", "VigilStore", "VigilWebhook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -156,13 +179,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "VigilTrackingTests", dependencies: ["VigilCore", "VigilTracking", "VigilTesting"], swiftSettings: strictSettings),
-        .testTarget(name: "VigilExportTests", dependencies: ["VigilCore", "VigilExport"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilRulesTests",
             dependencies: ["VigilCore", "VigilConfig", "VigilRules", "VigilVision", "VigilTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilWebhookTests",
+            dependencies: [
+                "VigilCore", "VigilPipeline", "VigilTesting", "VigilWebhook",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "VigilStoreTests",
             dependencies: ["VigilCore", "VigilStore", "VigilTesting", .product(name: "Logging", package: "swift-log")],
@@ -177,6 +207,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/ingest/Sources",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "vigil-bench-webhook",
+            dependencies: ["VigilCore", "VigilMedia", "VigilPipeline", "VigilTesting", "VigilWebhook"],
+            path: "bench/webhook/Sources",
             swiftSettings: strictSettings
         ),
     ]

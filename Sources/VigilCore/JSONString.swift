@@ -7,6 +7,13 @@ public enum JSONString {
     /// `jsonb` cannot hold.
     public static func append(_ s: String, to out: inout String, droppingNUL: Bool = false) {
         out.append("\"")
+        // Most strings (ids, labels, kinds) need no escaping: append them whole, not scalar by scalar.
+        // 0xEF leads U+FEFF's UTF-8 (and other U+Fxxx, which merely take the slow path).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xEF }) {
+            out += s
+            out.append("\"")
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -1,4 +1,5 @@
 public import Logging
+public import CoreMetrics
 import Synchronization
 
 /// How the pipeline runs.
@@ -54,6 +55,9 @@ public struct StageContext: Sendable {
     /// Counts frames this component dropped (in `vigil_stage_dropped_total{stage}`): sources call it
     /// for frames a live input could not hand on in time.
     public var countDropped: @Sendable (Int) -> Void = { _ in }
+    /// Where the component's own counters go (`Counter(label:dimensions:factory:)`): the run's metrics,
+    /// next to the runtime's per-stage counters; the process-wide `MetricsSystem` outside a run.
+    public var metrics: any MetricsFactory = MetricsSystem.factory
     /// Draws on frames and encodes pictures (evidence snapshots, overlays); `nil` when the run has none.
     public var renderer: (any FrameRenderer)?
 

@@ -120,6 +120,7 @@ public final class PipelineRunner: Sendable {
         context.renderer = options.renderer
         let dropped = droppedCounter(component.id)
         context.countDropped = { dropped.increment(by: $0) }
+        context.metrics = metrics
         return context
     }
 

@@ -6,6 +6,7 @@ import VigilRules
 import VigilStore
 import VigilTracking
 import VigilVision
+import VigilWebhook
 
 /// Every stage kind this build knows, by `type:` name. The composition root: the runtime itself
 /// names no kind.
@@ -22,6 +23,7 @@ enum StageKinds {
         // sinks
         JSONLinesSinkSpec.self,
         PostgresSinkSpec.self,
+        WebhookSinkSpec.self,
     ]
 
     static var registry: StageRegistry { StageRegistry(all) }

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 import VigilCore
-@testable import VigilExport
 
 /// The JSON writer and the JSON-lines shapes always produce JSON that Foundation parses back to the
 /// same values, whatever the strings and numbers.

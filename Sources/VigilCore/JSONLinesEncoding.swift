@@ -1,9 +1,8 @@
-import Foundation
-import VigilCore
+public import struct Foundation.Date
 
-/// The JSON shape of Vigil's results, shared by every JSON writer.
-enum JSONLinesEncoding {
-    static func encode(_ frame: AnnotatedFrame, into w: inout JSONWriter) {
+/// The JSON shape of Vigil's results, shared by every JSON writer: one object per frame, event or row.
+public enum JSONLinesEncoding {
+    public static func encode(_ frame: AnnotatedFrame, into w: inout JSONWriter) {
         w.raw("{")
         w.key("kind", first: true); w.string("frame")
         w.key("source"); w.string(frame.info.sourceID)
@@ -56,7 +55,7 @@ enum JSONLinesEncoding {
         w.raw("}")
     }
 
-    static func encode(_ e: Event, into w: inout JSONWriter) {
+    public static func encode(_ e: Event, into w: inout JSONWriter) {
         w.raw("{")
         w.key("kind", first: true); w.string("event")
         w.key("source"); w.string(e.sourceID)
@@ -87,7 +86,7 @@ enum JSONLinesEncoding {
         w.raw("}")
     }
 
-    static func encode(_ r: AggregateRow, into w: inout JSONWriter) {
+    public static func encode(_ r: AggregateRow, into w: inout JSONWriter) {
         w.raw("{")
         w.key("kind", first: true); w.string("row")
         w.key("source"); w.string(r.sourceID)
@@ -114,7 +113,8 @@ enum JSONLinesEncoding {
         w.raw("]")
     }
 
-    private static func iso8601(_ date: Date) -> String {
+    /// A wall-clock time as written in results: ISO 8601 with fractional seconds, e.g. `2024-05-01T08:00:00.250Z`.
+    public static func iso8601(_ date: Date) -> String {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 }
