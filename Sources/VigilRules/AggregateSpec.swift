@@ -9,6 +9,7 @@ public import VigilCore
 ///   inputs: [alerts]
 ///   window: 1m                # 1m (default), 1h, 1d, or any duration
 ///   allowed_lateness: 5s      # how late a frame of a fan-in may come and still count
+///   subject: ${DRIVER_ID:-}   # optional: a `subject` dimension on every row (daily statistics per subject)
 /// ```
 ///
 /// Rows per window and camera (`name {dimensions}`): `frames`, `monitored_seconds` (time covered by
@@ -25,16 +26,19 @@ public struct AggregateSpec: StageSpec {
 
     public var windowSeconds: Double
     public var allowedLateness: Double
+    public var subject: String?
 
-    public init(windowSeconds: Double = 60, allowedLateness: Double = 5) {
+    public init(windowSeconds: Double = 60, allowedLateness: Double = 5, subject: String? = nil) {
         self.windowSeconds = windowSeconds
         self.allowedLateness = allowedLateness
+        self.subject = subject
     }
 
     public init(config r: ConfigReader) {
         windowSeconds = r.duration("window") ?? 60
         if windowSeconds <= 0 { r.error("'window' must be longer than 0 s", at: r.raw("window")?.location) }
         allowedLateness = r.duration("allowed_lateness") ?? 5
+        subject = r.string("subject").flatMap { $0.isEmpty ? nil : $0 }
         r.finish()
     }
 

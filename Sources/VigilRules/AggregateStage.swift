@@ -3,6 +3,13 @@ import VigilCore
 /// The running `aggregate` stage: one ``WindowAggregator`` per camera; rows out as windows close, the
 /// rest when the input ends.
 final class AggregateStage: Stage {
+    private func tagged(_ row: AggregateRow) -> AggregateRow {
+        guard let subject = spec.subject else { return row }
+        var row = row
+        row.dimensions["subject"] = subject
+        return row
+    }
+
     private let spec: AggregateSpec
     private let countDropped: @Sendable (Int) -> Void
     private var cameras: [String: WindowAggregator] = [:]
@@ -23,10 +30,10 @@ final class AggregateStage: Stage {
             if !aggregator.add(message) { countDropped(1) }
             let rows = aggregator.close()
             cameras[message.sourceID] = aggregator
-            for row in rows { try await output.send(.row(row)) }
+            for row in rows { try await output.send(.row(tagged(row))) }
         }
         for source in cameras.keys.sorted() {
-            for row in cameras[source]!.close(flush: true) { try await output.send(.row(row)) }
+            for row in cameras[source]!.close(flush: true) { try await output.send(.row(tagged(row))) }
         }
     }
 }
