@@ -28,7 +28,7 @@ import VigilCore
 /// - `face_present`: 1 when a face was tracked on the frame, else 0 (then only `blinks` and the calibration
 ///   values follow).
 /// - `ear_right` = (|160-144| + |158-153|) / (2 |33-133|), `ear_left` = (|385-380| + |387-373|) / (2 |362-263|)
-///   (eye aspect ratio on FaceMesh points), `ear` = their mean. ~0.27 open, < 0.2 closed.
+///   (eye aspect ratio on FaceMesh points), `ear` = their mean. ~0.26 open, < 0.2 closed.
 /// - `mar` = (|82-87| + |13-14| + |312-317|) / (2 |78-308|) (inner lips): ~0.1 closed, > 1 wide open.
 /// - `yaw`, `pitch`, `roll` in degrees: solvePnP of points 1, 152, 33, 263, 61, 291 (nose tip, chin, eye and
 ///   mouth corners) onto a generic six-point face, pinhole camera with fx = fy = frame width and the centre
