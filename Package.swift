@@ -39,7 +39,8 @@ let package = Package(
         .target(
             name: "CVigilOpenCV",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
-            linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_dnn", "opencv_objdetect", "opencv_video"]
+            linkerSettings: ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_dnn", "opencv_objdetect", "opencv_video",
+                             "opencv_calib3d"]
                 .map { .linkedLibrary($0) }
         ),
 

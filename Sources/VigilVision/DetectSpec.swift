@@ -3,13 +3,14 @@ import Synchronization
 public import VigilCore
 
 /// `type: detect`: turns frames into boxes with one of several detectors, optionally only on frames with
-/// motion (`gate: motion`) or on every Nth frame (`interval`).
+/// motion (`gate: motion`) or on every Nth frame (`interval`). `kind: face_mesh` (face landmarks and
+/// driver-monitoring measurements) is documented in `DetectSpec+FaceMesh.swift`.
 ///
 /// ```yaml
 /// people:
 ///   type: detect
 ///   inputs: [camera]
-///   kind: dnn              # dnn | hog | cascade | motion | file
+///   kind: dnn              # dnn | hog | cascade | motion | file | face_mesh
 ///   model: yolo-fastest-1.1_body
 ///   classes: [person]
 ///   confidence: 0.35
@@ -24,9 +25,13 @@ public import VigilCore
 public struct DetectSpec: StageSpec {
     public static let typeName = "detect"
     public static let role = StageRole.transform
-    public static let summary = "detect objects: OpenCV DNN YOLO (Darknet/ONNX), HOG people, cascades, motion, MOT files"
+    public static let summary = "detect objects: OpenCV DNN YOLO (Darknet/ONNX), HOG people, cascades, motion, MOT files, "
+        + "face landmarks with eye, mouth and head-pose measurements"
 
-    public enum Kind: String, Sendable, CaseIterable { case dnn, hog, cascade, motion, file }
+    public enum Kind: String, Sendable, CaseIterable {
+        case dnn, hog, cascade, motion, file
+        case faceMesh = "face_mesh"
+    }
 
     public struct DNNSettings: Sendable {
         public var model: String
@@ -50,6 +55,7 @@ public struct DetectSpec: StageSpec {
         case motion(MotionConfiguration)
         /// `path` may contain `{source}`, replaced by the source id.
         case file(path: String, label: String, minScore: Double)
+        case faceMesh(FaceMeshSettings)
     }
 
     /// How often the detector may be skipped.
@@ -110,6 +116,8 @@ public struct DetectSpec: StageSpec {
         case .file:
             detector = .file(path: r.requiredString("path") ?? "", label: r.string("label") ?? "person",
                              minScore: r.double("confidence") ?? -.infinity)
+        case .faceMesh:
+            detector = .faceMesh(Self.readFaceMesh(r))
         }
         threads = r.int("threads", in: 1...256)
         interval = r.int("interval", in: 1...10_000) ?? 1
@@ -128,7 +136,9 @@ public struct DetectSpec: StageSpec {
         }
         let gateMotion = Self.readMotion(r, prefix: "gate_", label: "motion")
         if gateName != nil {
-            if kind == .motion || kind == .file { r.error("'gate: motion' only applies to dnn, hog and cascade detectors") }
+            if kind == .motion || kind == .file || kind == .faceMesh {
+                r.error("'gate: motion' only applies to dnn, hog and cascade detectors")
+            }
             gate = Gate(motion: gateMotion, maxIntervalFrames: maxInterval.frames, maxIntervalSeconds: maxInterval.seconds)
         } else {
             for key in ["history", "var_threshold", "work_width", "min_area", "merge_distance"] where r.has("gate_" + key) {
@@ -209,6 +219,8 @@ public struct DetectSpec: StageSpec {
             return PipelinedWhole { image, scale throws(VigilError) in try cascade.detect(in: image, scale: scale) }
         case .motion(let configuration):
             return PipelinedMotion(configuration)
+        case .faceMesh(let settings):
+            return try Self.buildFaceMesh(settings, registry: ModelRegistry(directory: modelsDirectory))
         case .file(let template, let label, let minScore):
             let sources = context.upstreamSources.isEmpty ? [""] : context.upstreamSources
             let load = { @Sendable (source: String) throws(VigilError) -> [[Detection]] in

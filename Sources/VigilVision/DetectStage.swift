@@ -81,7 +81,9 @@ final class DetectStage: Stage {
                 continue
             }
             try await ticket.wait()
-            frame.detections += try detector.collect(slot: slot, frame: frame)
+            let found = try detector.collectOutput(slot: slot, frame: frame)
+            frame.detections += found.detections
+            frame.measurements.merge(found.measurements) { _, new in new }
             frame.detectorRan = true
             try await output.send(.frame(frame))
         }

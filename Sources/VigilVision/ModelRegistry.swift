@@ -2,11 +2,24 @@ import Foundation
 import VigilConfig
 public import VigilCore
 
+/// What a registry model computes: one of the YOLO output layouts (``YOLOLayout``) for `kind: dnn`, or one
+/// of MediaPipe's face models for `kind: face_mesh`.
+public enum ModelLayout: String, Sendable, CaseIterable {
+    case auto, darknet, yolov5, yolov8
+    /// BlazeFace short-range face detector (`kind: face_mesh`'s detector).
+    case blazeface
+    /// FaceMesh, 468 landmarks (`kind: face_mesh`'s landmark model).
+    case facemesh
+
+    /// The YOLO layout, `nil` for the face models.
+    public var yolo: YOLOLayout? { YOLOLayout(rawValue: rawValue) }
+}
+
 /// One model of the registry, as `models.yaml` describes it.
 public struct ModelEntry: Sendable, Hashable {
     public var id: String
     public var format: ModelFormat
-    public var layout: YOLOLayout
+    public var layout: ModelLayout
     /// Darknet `.cfg` (file name inside the models folder).
     public var config: String?
     /// `.weights` or `.onnx`.
@@ -70,7 +83,7 @@ public struct ModelRegistry: Sendable {
     private static func readEntry(id: String, _ r: ConfigReader) -> ModelEntry? {
         let format = r.choice("format", as: ModelFormat.self)
         if !r.has("format") { r.missing("format") }
-        let layout = r.choice("layout", as: YOLOLayout.self) ?? .auto
+        let layout = r.choice("layout", as: ModelLayout.self) ?? .auto
         let config = r.string("config")
         let weights = r.requiredString("weights")
         let names = r.string("names")
@@ -100,6 +113,7 @@ public struct ModelRegistry: Sendable {
         r.finish()
         guard let format, let weights, let size else { return nil }
         if format == .darknet && config == nil { r.error("model '\(id)': a darknet model needs 'config' (the .cfg file)") }
+        if layout.yolo == nil && format != .onnx { r.error("model '\(id)': layout \(layout.rawValue) needs format: onnx") }
         let entry = ModelEntry(id: id, format: format, layout: layout, config: config, weights: weights, names: names,
                                labels: labels, inputWidth: size.0, inputHeight: size.1,
                                letterbox: letterbox ?? (format == .onnx), sha256: hashes)
@@ -160,11 +174,26 @@ public struct ModelRegistry: Sendable {
     public func configuration(for id: String, inputSize: (Int, Int)? = nil,
                               letterbox: Bool? = nil) throws(VigilError) -> DNNConfiguration {
         let entry = try entry(id)
+        guard let layout = entry.layout.yolo else {
+            throw VigilError(.model, "model '\(id)' is a face model (layout \(entry.layout.rawValue)), not a YOLO detector: "
+                             + "use it with 'kind: face_mesh'", subject: id)
+        }
         try verifyFiles(of: entry)
         return DNNConfiguration(format: entry.format, modelPath: path(of: entry.weights),
                                 configPath: entry.config.map(path(of:)),
                                 inputWidth: inputSize?.0 ?? entry.inputWidth, inputHeight: inputSize?.1 ?? entry.inputHeight,
-                                letterbox: letterbox ?? entry.letterbox, layout: entry.layout,
+                                letterbox: letterbox ?? entry.letterbox, layout: layout,
                                 classNames: try classNames(of: entry), name: entry.id)
+    }
+
+    /// The verified model file of a face model: `id` must have `layout` (blazeface or facemesh).
+    public func faceModelPath(for id: String, layout: ModelLayout) throws(VigilError) -> String {
+        let entry = try entry(id)
+        guard entry.layout == layout else {
+            throw VigilError(.model, "model '\(id)' has layout \(entry.layout.rawValue) in \(manifestPath), but a "
+                             + "\(layout.rawValue) model is needed here", subject: id)
+        }
+        try verifyFiles(of: entry)
+        return path(of: entry.weights)
     }
 }

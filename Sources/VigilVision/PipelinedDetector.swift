@@ -14,10 +14,23 @@ protocol PipelinedDetector: AnyObject, Sendable {
     func infer(slot: Int) throws(VigilError)
     /// Detections in source pixels.
     func collect(slot: Int, frame: AnnotatedFrame) throws(VigilError) -> [Detection]
+    /// Detections and per-frame measurements; what the stage calls. By default ``collect(slot:frame:)``
+    /// without measurements.
+    func collectOutput(slot: Int, frame: AnnotatedFrame) throws(VigilError) -> DetectorOutput
+}
+
+/// What a detector found on one frame.
+struct DetectorOutput {
+    var detections: [Detection]
+    /// By name, for ``AnnotatedFrame/measurements`` (the face detector's `ear`, `yaw`, ...).
+    var measurements: [String: Double] = [:]
 }
 
 extension PipelinedDetector {
     var workerCount: Int { 1 }
+    func collectOutput(slot: Int, frame: AnnotatedFrame) throws(VigilError) -> DetectorOutput {
+        DetectorOutput(detections: try collect(slot: slot, frame: frame))
+    }
 }
 
 /// The DNN detector splits naturally: resize and blob on the stage, forward on the thread, decode on the stage.

@@ -47,6 +47,13 @@ struct ModelsCommand: AsyncParsableCommand {
             for id in ids.isEmpty ? registry.entries.map(\.id) : ids {
                 let started = ContinuousClock.now
                 do {
+                    if let entry = registry.entries.first(where: { $0.id == id }), entry.layout.yolo == nil {
+                        try registry.verifyFaceModel(id)
+                        let elapsed = ContinuousClock.now - started
+                        print("ok      \(id)  (face model, \(entry.layout.rawValue) output, "
+                              + "verified and loaded in \(elapsed.formatted(.units(allowed: [.milliseconds]))))")
+                        continue
+                    }
                     let detector = try DNNDetector(try registry.configuration(for: id))
                     let elapsed = ContinuousClock.now - started
                     print("ok      \(id)  (\(detector.classCount) classes, \(detector.layout.rawValue) output, "

@@ -171,6 +171,62 @@ vcv_status vcv_encode_jpeg(const vcv_image *image, const float *crop, int32_t qu
                            vcv_error *error);
 void vcv_buffer_free(uint8_t *buffer);
 
+// MARK: Face models (MediaPipe's BlazeFace short-range detector and FaceMesh, converted to ONNX)
+
+/// A square region of an image: centre and side in image pixels, turned about its centre by `rotation`
+/// radians. Positive turns the region's x axis towards the image's +y (clockwise on screen), so a region
+/// whose rotation equals a face's roll has the face upright inside it.
+typedef struct {
+    float center_x, center_y, size, rotation;
+} vcv_face_region;
+
+/// A face found by the detector, in image pixels, with its six keypoints as (x, y) pairs: the subject's
+/// right eye, left eye, nose tip, mouth centre, right ear tragion, left ear tragion.
+typedef struct {
+    float x, y, width, height;
+    float score;
+    float keypoints[12];
+} vcv_face_detection;
+
+/// FaceMesh's point count; points come as (x, y, z) triples.
+#define VCV_FACE_LANDMARK_COUNT 468
+
+typedef struct vcv_face_detector vcv_face_detector;
+
+/// Loads BlazeFace short-range (input 1x3x128x128, outputs 1x896x16 regressors and 1x896x1 scores) and runs
+/// it once on a blank input: a model with other outputs fails here with VCV_ERR_MODEL_MISMATCH.
+vcv_status vcv_face_detector_create(const char *model_path, vcv_face_detector **out, vcv_error *error);
+void vcv_face_detector_destroy(vcv_face_detector *detector);
+/// Detects faces on the whole image (one call at a time per handle): letterboxed into 128x128 RGB in
+/// [-1, 1] (black border), 896 anchors (16x16x2 + 8x8x6), offsets / 128, sigmoid scores >= `min_score`,
+/// MediaPipe's weighted non-maximum suppression at IoU `nms_threshold`. Faces are sorted by score;
+/// `faces` points into the handle and stays valid until its next detect.
+vcv_status vcv_face_detector_detect(vcv_face_detector *detector, const vcv_image *image, float min_score,
+                                    float nms_threshold, const vcv_face_detection **faces, int32_t *count,
+                                    vcv_error *error);
+
+typedef struct vcv_face_landmarker vcv_face_landmarker;
+
+/// Loads FaceMesh (input 1x3x192x192, outputs 1x1404 points and a 1x1 face-presence logit) and runs it once.
+vcv_status vcv_face_landmarker_create(const char *model_path, vcv_face_landmarker **out, vcv_error *error);
+void vcv_face_landmarker_destroy(vcv_face_landmarker *landmarker);
+/// Runs FaceMesh on `region` of the image (one call at a time per handle): the region warped to 192x192 RGB
+/// in [0, 1] (bilinear, border replicated), the 468 points mapped back to image pixels into `points`
+/// (x, y, z; z is depth relative to the face, in the same pixels), and `presence` set to the sigmoid of
+/// the face logit.
+vcv_status vcv_face_landmarker_run(vcv_face_landmarker *landmarker, const vcv_image *image,
+                                   const vcv_face_region *region, float points[VCV_FACE_LANDMARK_COUNT * 3],
+                                   float *presence, vcv_error *error);
+
+// MARK: Geometry
+
+/// The pose of a rigid model from `count` (>= 4) correspondences (cv::solvePnP, iterative): `object_points`
+/// as (x, y, z) triples, `image_points` as (x, y) pairs, a pinhole camera `intrinsics` = (fx, fy, cx, cy)
+/// without distortion. Writes the rotation as a row-major 3x3 matrix and the translation, both taking model
+/// coordinates to camera coordinates (x right, y down, z forward).
+vcv_status vcv_solve_pnp(const double *object_points, const double *image_points, int32_t count,
+                         const double intrinsics[4], double rotation[9], double translation[3], vcv_error *error);
+
 #ifdef __cplusplus
 }
 #endif
