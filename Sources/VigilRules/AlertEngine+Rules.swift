@@ -80,7 +80,7 @@ extension AlertEngine {
 
     /// Start, update or end of a rule driven by a ``HoldTimer``.
     mutating func timed(_ rule: RuleDefinition, index r: Int, edge: HoldTimer.Edge?, active: Bool, source: String,
-                        subject: String, time: Double, value: Double, facts: AlertBook.Facts,
+                        subject: String, time: Double, value: Double?, facts: AlertBook.Facts,
                         drawing: (points: [Point], closed: Bool)?, valueIsDuration: Bool = false) -> [AlertOutput] {
         let key = AlertBook.Key(rule: rule.id, source: source, subject: subject)
         switch edge {
@@ -114,9 +114,8 @@ extension AlertEngine {
             state.timers[r] = timer
             var facts = AlertBook.Facts(value: value)
             facts.attributes["expression"] = expression.text
-            // A metric alert ends with the value it had while it held, not the one that cleared it.
-            let reported = holds == true ? (value ?? 0) : (book.isActive(.init(rule: rule.id, source: source, subject: "camera"))
-                ? nil : value) ?? 0
+            // A metric alert keeps the value it had while it held, not the one that cleared it.
+            let reported = holds == true ? value : nil
             out += timed(rule, index: r, edge: edge, active: timer.active, source: source, subject: "camera", time: time,
                          value: reported, facts: facts, drawing: nil)
         }
