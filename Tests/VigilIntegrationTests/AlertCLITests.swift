@@ -59,12 +59,12 @@ import VigilTesting
         }
     }
 
-    @Test func theSameFileGivesTheSameAlertsInBatchAndInStreamMode() throws {
+    @Test func theSameFileGivesTheSameAlertsInBatchAndInStreamMode() async throws {
         let dir = try CLI.temporaryDirectory().path
         let sinks = { (name: String) in "  out:\n    type: jsonl\n    inputs: [alerts]\n    path: \(dir)/\(name).jsonl" }
-        let batch = try CLI.run(["run", try Self.pipeline(in: dir, seconds: 12, sinks: sinks("batch")), "--mode", "batch"])
+        let batch = try await CLI.run(["run", try Self.pipeline(in: dir, seconds: 12, sinks: sinks("batch")), "--mode", "batch"])
         #expect(batch.status == 0, "\(batch.stderr)")
-        let stream = try CLI.run(["run", try Self.pipeline(in: dir, seconds: 12, sinks: sinks("stream"), paced: true),
+        let stream = try await CLI.run(["run", try Self.pipeline(in: dir, seconds: 12, sinks: sinks("stream"), paced: true),
                                   "--mode", "stream"])
         #expect(stream.status == 0, "\(stream.stderr)")
         let a = try Self.events(dir + "/batch.jsonl"), b = try Self.events(dir + "/stream.jsonl")
@@ -82,7 +82,7 @@ import VigilTesting
             """)
         try await TestPostgres.withFreshDatabase { url in
             for _ in 0..<2 {   // the second run replaces the first: still one row per alert
-                let run = try CLI.run(["run", file], environment: ["DATABASE_URL": url.uri])
+                let run = try await CLI.run(["run", file], environment: ["DATABASE_URL": url.uri])
                 #expect(run.status == 0, "\(run.stderr)")
             }
             let psql = { (sql: String) in try StoreResumeTests.psql(url, sql) }

@@ -26,10 +26,12 @@ enum CLI {
 
     /// Runs `vigil args...` in `directory` (default: the package root) and waits for it (killed after
     /// `timeout` seconds, which the result reports as a failure).
+    /// The test suspends while it waits (no thread of the shared pool is blocked for the length of a run,
+    /// which would starve tests that wait on timers).
     @discardableResult
     static func run(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:],
-                    timeout: Double = 300) throws -> Result {
-        try start(args, in: directory, environment: environment).wait(timeout: timeout)
+                    timeout: Double = 300) async throws -> Result {
+        try await start(args, in: directory, environment: environment).exited(timeout: timeout)
     }
 
     static func start(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Running {
@@ -44,6 +46,12 @@ enum CLI {
 
         var isRunning: Bool { child.isRunning }
         func signal(_ sig: Int32) { child.signal(sig) }
+
+        func exited(timeout: Double = 300) async -> Result {
+            let result = await child.exited(timeout: timeout)
+            if result.timedOut { Issue.record("vigil \(child.command) did not end within \(Int(timeout)) s and was killed") }
+            return Result(status: result.status, stdout: result.output, stderr: result.errors)
+        }
 
         func wait(timeout: Double = 300) -> Result {
             let result = child.wait(timeout: timeout)

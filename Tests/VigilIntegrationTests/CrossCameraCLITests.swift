@@ -18,7 +18,7 @@ struct CrossCameraCLITests {
     }
 
     @Test
-    func peopleCrossingTheOverlapKeepOneGlobalID() throws {
+    func peopleCrossingTheOverlapKeepOneGlobalID() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let left = dir.appendingPathComponent("left.avi"), right = dir.appendingPathComponent("right.avi")
@@ -51,7 +51,7 @@ struct CrossCameraCLITests {
         sinks:
           out: {type: jsonl, inputs: [identities], path: \(output.path)}
         """.write(to: pipeline, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["run", pipeline.path])
+        let result = try await CLI.run(["run", pipeline.path])
         #expect(result.status == 0, "\(result.stderr)")
 
         struct Key: Hashable { var camera: String; var track: Int }

@@ -20,18 +20,18 @@ import VigilTesting
         // The same clip with the blink at frame 93 held for 2 s: the eyes stay closed after calibration.
         let dir = try CLI.temporaryDirectory().path
         let drowsy = dir + "/drowsy.mp4"
-        let made = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-i", Self.clip, "-vf",
-                                         "loop=loop=60:size=1:start=93,setpts=N/30/TB", "-c:v", "libx264",
-                                         "-pix_fmt", "yuv420p", drowsy], timeout: 120)
+        let made = await (try ChildProcess(["ffmpeg", "-v", "error", "-y", "-i", Self.clip, "-vf",
+                                            "loop=loop=60:size=1:start=93,setpts=N/30/TB", "-c:v", "libx264",
+                                            "-pix_fmt", "yuv420p", drowsy])).exited(timeout: 120)
         try #require(made.status == 0, "ffmpeg: \(made.errors)")
         try await TestPostgres.withFreshDatabase { url in
             let env = ["DATABASE_URL": url.uri, "DRIVER_ID": "driver-7"]
-            let plain = try CLI.run(["run", "Pipelines/driver-monitoring.yaml"], environment: env)
+            let plain = try await CLI.run(["run", "Pipelines/driver-monitoring.yaml"], environment: env)
             #expect(plain.status == 0, "\(plain.stderr)")
             // Its blinks last 1-2 frames and the mouth opens wide only briefly: nothing to report.
             #expect(try Self.alerts().isEmpty)
 
-            let run = try CLI.run(["run", "Pipelines/driver-monitoring.yaml", "--input", "cabin=\(drowsy)"], environment: env)
+            let run = try await CLI.run(["run", "Pipelines/driver-monitoring.yaml", "--input", "cabin=\(drowsy)"], environment: env)
             #expect(run.status == 0, "\(run.stderr)")
             let events = try Self.alerts()
             #expect(events.map { "\($0["rule"] ?? "")/\($0["phase"] ?? "")" } == ["drowsiness/start", "drowsiness/end"])

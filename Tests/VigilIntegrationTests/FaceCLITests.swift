@@ -4,7 +4,7 @@ import Testing
 @Suite("vigil run: face measurements")
 struct FaceCLITests {
     /// Pipelines/face-measure.yaml as shipped, decoded by the video source, written by the jsonl sink.
-    @Test func faceMeasurePipelineEndToEnd() throws {
+    @Test func faceMeasurePipelineEndToEnd() async throws {
         let dir = try CLI.temporaryDirectory()
         let output = dir.appendingPathComponent("face.jsonl")
         let shipped = try String(contentsOf: CLI.packageRoot.appendingPathComponent("Pipelines/face-measure.yaml"), encoding: .utf8)
@@ -12,7 +12,7 @@ struct FaceCLITests {
         try shipped.replacingOccurrences(of: "url: samples/", with: "url: \(CLI.packageRoot.path)/samples/")
             .replacingOccurrences(of: "path: out/face-measure.jsonl", with: "path: \(output.path)")
             .write(to: pipeline, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["run", pipeline.path, "--quiet"])
+        let result = try await CLI.run(["run", pipeline.path, "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         let frames = try RunCLITests.lines(output)
         #expect(frames.count == 120)

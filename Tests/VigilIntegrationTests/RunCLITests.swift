@@ -31,11 +31,11 @@ struct RunCLITests {
 
     static let vtest = CLI.packageRoot.appendingPathComponent("samples/vtest.avi").path
 
-    @Test func batchRunDecodesEveryFrameAndWritesMetrics() throws {
+    @Test func batchRunDecodesEveryFrameAndWritesMetrics() async throws {
         let dir = try CLI.temporaryDirectory()
         let (pipeline, output) = try Self.decodePipeline(url: Self.vtest, in: dir)
         let metrics = dir.appendingPathComponent("metrics.json")
-        let result = try CLI.run(["run", pipeline.path, "--metrics-json", metrics.path])
+        let result = try await CLI.run(["run", pipeline.path, "--metrics-json", metrics.path])
         #expect(result.status == 0, "\(result.stderr)")
         let frames = try Self.lines(output)
         #expect(frames.count == 795)
@@ -45,10 +45,10 @@ struct RunCLITests {
         #expect((summary["framesBySource"] as? [String: Int])?["camera"] == 795)
     }
 
-    @Test func timeWindowAndInputOverride() throws {
+    @Test func timeWindowAndInputOverride() async throws {
         let dir = try CLI.temporaryDirectory()
         let (pipeline, output) = try Self.decodePipeline(url: "/nonexistent.avi", in: dir)
-        let result = try CLI.run(["run", pipeline.path, "--input", "camera=\(Self.vtest)", "--from", "10s", "--to", "20s", "--quiet"])
+        let result = try await CLI.run(["run", pipeline.path, "--input", "camera=\(Self.vtest)", "--from", "10s", "--to", "20s", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         let times = try Self.lines(output).map { $0["time"] as! Double }
         #expect(times.count == 100)
@@ -58,7 +58,7 @@ struct RunCLITests {
     /// Truncated, random, empty, missing and directory inputs: a clear error naming the input,
     /// a non-zero exit, and no crash.
     @Test(arguments: ["truncated", "random", "empty", "missing", "directory"])
-    func badInputFailsClearly(kind: String) throws {
+    func badInputFailsClearly(kind: String) async throws {
         let dir = try CLI.temporaryDirectory()
         let input: URL
         switch kind {
@@ -78,7 +78,7 @@ struct RunCLITests {
             try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
         }
         let (pipeline, output) = try Self.decodePipeline(url: input.path, in: dir)
-        let result = try CLI.run(["run", pipeline.path, "--quiet"])
+        let result = try await CLI.run(["run", pipeline.path, "--quiet"])
         #expect(result.status != 0 && result.status < 128, "exit \(result.status): \(result.stderr)")
         #expect(result.stderr.contains(input.path) || result.stderr.contains(input.lastPathComponent), "\(result.stderr)")
         if kind == "truncated" {

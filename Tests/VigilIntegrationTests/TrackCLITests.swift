@@ -12,13 +12,13 @@ struct TrackCLITests {
         return det
     }
 
-    @Test func tracksWithSettingsFromAYAMLFile() throws {
+    @Test func tracksWithSettingsFromAYAMLFile() async throws {
         let dir = try CLI.temporaryDirectory()
         let settings = dir.appendingPathComponent("tracker.yaml")
         try "# stricter association\nmatch_iou: 0.3\nmin_hits: 1\nmax_age_seconds: 1s\nclasses: [person]\n"
             .write(to: settings, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("tracks.txt")
-        let result = try CLI.run(["track", "--detections", try Self.detections(in: dir).path, "--out", out.path,
+        let result = try await CLI.run(["track", "--detections", try Self.detections(in: dir).path, "--out", out.path,
                                   "--fps", "10", "--tracker-config", settings.path])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
@@ -26,11 +26,11 @@ struct TrackCLITests {
         #expect(Set(lines.map { $0.split(separator: ",")[1] }).count == 1, "one walker, one id")
     }
 
-    @Test func badSettingsAreReportedLikePipelineErrors() throws {
+    @Test func badSettingsAreReportedLikePipelineErrors() async throws {
         let dir = try CLI.temporaryDirectory()
         let settings = dir.appendingPathComponent("tracker.yaml")
         try "match_iuo: 0.3\nmin_hits: many\nmax_age_seconds: 2 fortnights\n".write(to: settings, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["track", "--detections", try Self.detections(in: dir).path,
+        let result = try await CLI.run(["track", "--detections", try Self.detections(in: dir).path,
                                   "--out", dir.appendingPathComponent("t.txt").path, "--tracker-config", settings.path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("\(settings.path):1:1: unknown key 'match_iuo'; did you mean 'match_iou'?"))

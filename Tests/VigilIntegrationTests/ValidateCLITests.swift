@@ -3,15 +3,15 @@ import Testing
 
 @Suite("vigil validate and graph")
 struct ValidateCLITests {
-    @Test func shippedPipelinesValidate() throws {
+    @Test func shippedPipelinesValidate() async throws {
         let pipelines = try FileManager.default.contentsOfDirectory(atPath: CLI.packageRoot.appendingPathComponent("Pipelines").path)
             .filter { $0.hasSuffix(".yaml") }.map { "Pipelines/\($0)" }
         try #require(!pipelines.isEmpty)
-        let result = try CLI.run(["validate"] + pipelines)
+        let result = try await CLI.run(["validate"] + pipelines)
         #expect(result.status == 0, "\(result.stderr)")
     }
 
-    @Test func brokenFileReportsEveryErrorWithPositionAndFails() throws {
+    @Test func brokenFileReportsEveryErrorWithPositionAndFails() async throws {
         let dir = try CLI.temporaryDirectory()
         let file = dir.appendingPathComponent("broken.yaml")
         try """
@@ -26,7 +26,7 @@ struct ValidateCLITests {
             inputs: [camm]
             path: out.jsonl
         """.write(to: file, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["validate", file.path])
+        let result = try await CLI.run(["validate", file.path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("\(file.path):5:5: unknown key 'fsp'; did you mean 'fps'?"))
         #expect(result.stderr.contains("\(file.path):9:14: unknown input 'camm' of 'out'; did you mean 'cam'?"))
@@ -34,7 +34,7 @@ struct ValidateCLITests {
 
     /// Mistakes inside components do not hide graph errors, and every value present is checked: one run
     /// reports all of them, in file order, each at its position.
-    @Test func everyMistakeOfAFileIsReportedInOneRun() throws {
+    @Test func everyMistakeOfAFileIsReportedInOneRun() async throws {
         let dir = try CLI.temporaryDirectory()
         let file = dir.appendingPathComponent("mistakes.yaml")
         try """
@@ -72,10 +72,11 @@ struct ValidateCLITests {
             path: out/slow.jsonl
             buffer: {max_events: 0, when_full: drop_latest}
         """.write(to: file, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["validate", file.path])
+        let result = try await CLI.run(["validate", file.path])
         #expect(result.status != 0)
-        let lines = result.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix(file.path + ":") }
-            .map { String($0.dropFirst(file.path.count + 1)) }
+        let prefix = file.path + ":"
+        let all: [String] = result.stderr.split(separator: "\n").map(String.init)
+        let lines: [String] = all.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
         #expect(lines == [
             "2:1: unknown top-level key 'sourcs'; did you mean 'sources'?",
             "7:5: unknown key 'fsp'; did you mean 'fps'?",
@@ -94,18 +95,18 @@ struct ValidateCLITests {
         ], "\(result.stderr)")
     }
 
-    @Test func missingFileIsAClearError() throws {
-        let result = try CLI.run(["validate", "/nonexistent/pipeline.yaml"])
+    @Test func missingFileIsAClearError() async throws {
+        let result = try await CLI.run(["validate", "/nonexistent/pipeline.yaml"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("/nonexistent/pipeline.yaml: cannot read the pipeline file"))
     }
 
-    @Test func graphPrintsDotAndMermaid() throws {
-        let dot = try CLI.run(["graph", "Pipelines/people-detect.yaml"])
+    @Test func graphPrintsDotAndMermaid() async throws {
+        let dot = try await CLI.run(["graph", "Pipelines/people-detect.yaml"])
         #expect(dot.status == 0)
         #expect(dot.stdout.hasPrefix("digraph"))
         #expect(dot.stdout.contains("\"camera\" -> \"people\" [label=\"frames\"]"))
-        let mermaid = try CLI.run(["graph", "Pipelines/people-detect.yaml", "--format", "mermaid"])
+        let mermaid = try await CLI.run(["graph", "Pipelines/people-detect.yaml", "--format", "mermaid"])
         #expect(mermaid.status == 0)
         #expect(mermaid.stdout.hasPrefix("flowchart LR"))
     }
