@@ -8,7 +8,7 @@ import VigilTesting
 @Suite("Webhook signature, delivery keys, dead letters")
 struct SignatureAndKeyTests {
     /// Checked against an independent implementation: Python's hmac module.
-    @Test func theSignatureIsHMACSHA256OfTimestampDotBodyAsPythonComputesIt() throws {
+    @Test func theSignatureIsHMACSHA256OfTimestampDotBodyAsPythonComputesIt() async throws {
         let body = #"{"kind":"event","message":"caf\u00e9 \"quoted\" é"}"#
         let secret = "k3y with spaces & ünïcode"
         let header = WebhookSignature.header(body: body.utf8, timestamp: 1_700_000_000, key: SymmetricKey(data: Array(secret.utf8)))
@@ -18,7 +18,7 @@ struct SignatureAndKeyTests {
         print("sha256=" + hmac.new(secret, ts + b"." + body, hashlib.sha256).hexdigest())
         """
         let python = try ChildProcess(["python3", "-c", script, secret, "1700000000", body])
-        let result = python.wait(timeout: 30)
+        let result = await python.exited(timeout: 30)
         #expect(result.status == 0, "\(result.errors)")
         #expect(header == result.output.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(header.hasPrefix("sha256=") && header.count == 7 + 64)
