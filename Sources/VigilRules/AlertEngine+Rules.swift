@@ -46,7 +46,7 @@ extension AlertEngine {
         state.inside[zoneSlot(z, anchor)].reduce(0) { $0 + (filter($1.label) ? 1 : 0) }
     }
 
-    mutating func updateOccupancy(_ tracks: [TrackPoint], frame: inout AnnotatedFrame, source: String, time: Double,
+    mutating func updateOccupancy(frame: inout AnnotatedFrame, source: String, time: Double,
                                   state: inout SourceState) -> [AlertOutput] {
         for z in state.zones {
             frame.measurements[occupancyKeys[z]] = Double(state.inside[zoneSlot(z, configuration.zones[z].anchor)].count)

@@ -187,8 +187,8 @@ public struct AlertEngine {
         }
         state.lastTime = time
         for slot in state.inside.indices { state.inside[slot].removeAll(keepingCapacity: true) }
-        let confirmed = frame.tracks.filter { $0.state == .confirmed }
-        for track in confirmed {
+        for i in frame.tracks.indices where frame.tracks[i].state == .confirmed {
+            let track = frame.tracks[i]
             var known = state.tracks.removeValue(forKey: track.trackID)
             if let memo = known, track.age + 1e-6 < memo.age {
                 // The id came back on a new object (its age went back): the old one leaves first.
@@ -211,7 +211,7 @@ public struct AlertEngine {
         for (id, memo) in state.tracks where time - memo.lastSeen > configuration.forgetAfter { gone.append(id) }
         for id in gone.sorted() { out += forget(id, source: source, state: &state) }
         out += updateDwell(source: source, time: time, state: &state)
-        out += updateOccupancy(confirmed, frame: &frame, source: source, time: time, state: &state)
+        out += updateOccupancy(frame: &frame, source: source, time: time, state: &state)
         out += updateMetrics(frame, source: source, time: time, state: &state)
         sources[source] = state
         return out
@@ -244,14 +244,15 @@ public struct AlertEngine {
                                state: inout SourceState) -> [AlertOutput] {
         var out: [AlertOutput] = []
         for z in state.zones {
-            let geometry = zoneGeometry[z]
+            let space = zoneGeometry[z].space
             for (k, anchor) in zoneAnchors[z].enumerated() {
-                guard let p = point(track, space: geometry.space, anchor: anchor) else { continue }
+                guard let p = point(track, space: space, anchor: anchor) else { continue }
                 let slot = zoneSlotBase[z] + k
-                let raw = geometry.polygon.contains(p)
+                let raw = zoneGeometry[z].polygon.contains(p)
                 // Far from the zone and never near it, or settled outside: nothing to update.
                 if !raw, memo.memberships[slot]?.isSettledOutside ?? true { continue }
-                var membership = memo.memberships[slot] ?? ZoneMembership(minInside: geometry.minInside, minOutside: geometry.minOutside)
+                var membership = memo.memberships[slot]
+                    ?? ZoneMembership(minInside: zoneGeometry[z].minInside, minOutside: zoneGeometry[z].minOutside)
                 let transition = membership.observe(inside: raw, at: time)
                 memo.memberships[slot] = membership
                 if membership.isInside { state.inside[slot].append((track.trackID, track.label)) }

@@ -43,14 +43,16 @@ public struct Polygon: Hashable, Sendable {
     /// Even-odd rule (a point exactly on an edge may fall either way).
     public func contains(_ p: Point) -> Bool {
         guard corners.count >= 3, p.x >= minX, p.x <= maxX, p.y >= minY, p.y <= maxY else { return false }
-        var inside = false
-        var j = corners.count - 1
-        for i in corners.indices {
-            let a = corners[i], b = corners[j]
-            if (a.y > p.y) != (b.y > p.y), p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x { inside.toggle() }
-            j = i
+        return corners.withUnsafeBufferPointer { c in
+            var inside = false
+            var j = c.count - 1
+            for i in 0..<c.count {
+                let a = c[i], b = c[j]
+                if (a.y > p.y) != (b.y > p.y), p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x { inside.toggle() }
+                j = i
+            }
+            return inside
         }
-        return inside
     }
 
     /// Twice the signed area; zero for a degenerate polygon.
