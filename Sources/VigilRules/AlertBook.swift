@@ -41,8 +41,6 @@ struct AlertBook {
 
     init(subject: String?) { self.subject = subject }
 
-    func isActive(_ key: Key) -> Bool { active[key] != nil }
-
     /// The `start` event, or `nil` when a cooldown holds it back (the alert is then tracked silently).
     mutating func start(_ key: Key, rule: RuleDefinition, at time: Double, facts: Facts) -> Event? {
         guard active[key] == nil else { return nil }

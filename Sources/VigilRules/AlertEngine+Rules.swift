@@ -71,7 +71,7 @@ extension AlertEngine {
             var timer = state.timers[r] ?? HoldTimer(forSeconds: forSeconds, clearFor: clearFor)
             let edge = timer.observe(on: on, off: off, at: time)
             state.timers[r] = timer
-            out += timed(rule, index: r, edge: edge, active: timer.active, source: source, subject: "z\(zoneID)", time: time,
+            out += timed(rule, edge: edge, active: timer.active, source: source, subject: "z\(zoneID)", time: time,
                          value: value, facts: .init(zone: zoneID), drawing: ruleZone[r].flatMap { shape(zone: $0) },
                          valueIsDuration: { if case .absence = rule.kind { true } else { false } }())
         }
@@ -79,7 +79,7 @@ extension AlertEngine {
     }
 
     /// Start, update or end of a rule driven by a ``HoldTimer``.
-    mutating func timed(_ rule: RuleDefinition, index r: Int, edge: HoldTimer.Edge?, active: Bool, source: String,
+    mutating func timed(_ rule: RuleDefinition, edge: HoldTimer.Edge?, active: Bool, source: String,
                         subject: String, time: Double, value: Double?, facts: AlertBook.Facts,
                         drawing: (points: [Point], closed: Bool)?, valueIsDuration: Bool = false) -> [AlertOutput] {
         let key = AlertBook.Key(rule: rule.id, source: source, subject: subject)
@@ -116,7 +116,7 @@ extension AlertEngine {
             facts.attributes["expression"] = expression.text
             // A metric alert keeps the value it had while it held, not the one that cleared it.
             let reported = holds == true ? value : nil
-            out += timed(rule, index: r, edge: edge, active: timer.active, source: source, subject: "camera", time: time,
+            out += timed(rule, edge: edge, active: timer.active, source: source, subject: "camera", time: time,
                          value: reported, facts: facts, drawing: nil)
         }
         return out

@@ -159,8 +159,6 @@ public struct AlertEngine {
                     lines: configuration.lines.indices.filter { configuration.lines[$0].camera.map { $0 == source } ?? true })
     }
 
-    func zoneIndex(_ id: String) -> Int? { configuration.zones.firstIndex { $0.id == id } }
-
     /// Whether rule `r` applies to `source` (its camera, and its zone's or line's camera).
     func applies(_ r: Int, source: String) -> Bool {
         let rule = configuration.rules[r]

@@ -81,15 +81,6 @@ public struct Segment: Hashable, Sendable {
         return cross / max(length, 1e-12)
     }
 
-    /// Distance from `p` to the segment itself.
-    public func distance(to p: Point) -> Double {
-        let dx = b.x - a.x, dy = b.y - a.y
-        let lengthSquared = dx * dx + dy * dy
-        let t = lengthSquared > 0 ? min(1, max(0, ((p.x - a.x) * dx + (p.y - a.y) * dy) / lengthSquared)) : 0
-        let x = a.x + t * dx - p.x, y = a.y + t * dy - p.y
-        return (x * x + y * y).squareRoot()
-    }
-
     /// Whether the path from `p` to `q` meets this segment (endpoints included).
     public func intersects(_ p: Point, _ q: Point) -> Bool {
         func orient(_ u: Point, _ v: Point, _ w: Point) -> Double { (v.x - u.x) * (w.y - u.y) - (v.y - u.y) * (w.x - u.x) }
