@@ -5,10 +5,10 @@ extension AlertEngine {
     // MARK: Lines
 
     /// One track against every line: its side, and the crossings it completes.
-    mutating func observeLines(_ track: TrackPoint, memo: inout TrackMemo, source: String, time: Double,
-                               state: inout SourceState) -> [AlertOutput] {
+    mutating func observeLines(_ track: TrackPoint, memo: inout TrackMemo, lines: [Int], source: String, time: Double,
+                               scratch: inout Scratch) -> [AlertOutput] {
         var out: [AlertOutput] = []
-        for l in state.lines {
+        for l in lines {
             let geometry = lineGeometry[l]
             for (k, anchor) in lineAnchors[l].enumerated() {
                 guard let p = point(track, space: geometry.space, anchor: anchor) else { continue }
@@ -20,10 +20,10 @@ extension AlertEngine {
                 let line = configuration.lines[l]
                 let direction = CrossingDirection.of(crossed)
                 if anchor == line.anchor {
-                    state.crossingCounts["\(line.id)|\(direction.rawValue)|\(track.label)", default: 0] += 1
+                    scratch.crossingCounts["\(line.id)|\(direction.rawValue)|\(track.label)", default: 0] += 1
                 }
-                let inCount = state.crossingCounts["\(line.id)|in|\(track.label)"] ?? 0
-                let outCount = state.crossingCounts["\(line.id)|out|\(track.label)"] ?? 0
+                let inCount = scratch.crossingCounts["\(line.id)|in|\(track.label)"] ?? 0
+                let outCount = scratch.crossingCounts["\(line.id)|out|\(track.label)"] ?? 0
                 for (r, rule) in configuration.rules.enumerated() where ruleLine[r] == l && ruleAnchor[r] == anchor
                     && applies(r, source: source) && counts(rule, label: track.label) {
                     guard case .lineCross(_, let wanted) = rule.kind,

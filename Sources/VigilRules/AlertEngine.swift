@@ -69,21 +69,34 @@ public struct AlertEngine {
         var dwell: [RuleTrack: DwellSession] = [:]
         /// The tracks with a dwell session, per rule.
         var dwellKeys: [Int: Set<Int>] = [:]
-        /// Per zone slot: this frame's members, confirmed tracks only.
-        var inside: [[(id: Int, label: String)]]
+        var timers: [Int: HoldTimer] = [:]
+        var evaluators: [Int: MetricEvaluator] = [:]
+        var scratch: Scratch
         /// The zones and lines of this camera.
         let zones: [Int]
         let lines: [Int]
 
         init(zoneSlots: Int, zones: [Int], lines: [Int]) {
-            inside = Array(repeating: [], count: zoneSlots)
+            scratch = Scratch(zoneSlots: zoneSlots)
             self.zones = zones
             self.lines = lines
         }
-        var timers: [Int: HoldTimer] = [:]
-        var evaluators: [Int: MetricEvaluator] = [:]
+
+        var inside: [[(id: Int, label: String)]] {
+            get { scratch.inside }
+            set { scratch.inside = newValue }
+        }
+    }
+
+    /// What the per-track loop writes besides the track's own state.
+    struct Scratch {
+        /// Per zone slot: this frame's members, confirmed tracks only.
+        var inside: [[(id: Int, label: String)]]
+
         /// Crossings so far by "line|direction|class".
         var crossingCounts: [String: Int] = [:]
+
+        init(zoneSlots: Int) { inside = Array(repeating: [], count: zoneSlots) }
     }
 
 
@@ -185,25 +198,35 @@ public struct AlertEngine {
         }
         state.lastTime = time
         for slot in state.inside.indices { state.inside[slot].removeAll(keepingCapacity: true) }
+        // Per-frame tables taken out of the state while the tracks update in place in theirs.
+        var scratch = state.scratch
+        state.scratch = Scratch(zoneSlots: 0)
+        let zones = state.zones, lines = state.lines
         for i in frame.tracks.indices where frame.tracks[i].state == .confirmed {
             let track = frame.tracks[i]
-            var known = state.tracks.removeValue(forKey: track.trackID)
-            if let memo = known, track.age + 1e-6 < memo.age {
+            var index = state.tracks.index(forKey: track.trackID)
+            if let known = index, track.age + 1e-6 < state.tracks.values[known].age {
                 // The id came back on a new object (its age went back): the old one leaves first.
-                state.tracks[track.trackID] = memo
                 out += forget(track.trackID, source: source, state: &state)
-                known = nil
+                index = nil
             }
-            var memo = known
-                ?? TrackMemo(lastSeen: time, age: track.age, label: track.label, box: track.box, globalID: track.globalID,
-                             memberships: Array(repeating: nil, count: zoneSlotCount),
-                             crossings: Array(repeating: nil, count: lineSlotCount))
-            memo.lastSeen = time; memo.age = track.age; memo.label = track.label; memo.box = track.box
-            memo.globalID = track.globalID
-            out += observeZones(track, memo: &memo, source: source, time: time, state: &state)
-            out += observeLines(track, memo: &memo, source: source, time: time, state: &state)
-            state.tracks[track.trackID] = memo
+            if index == nil {
+                state.tracks[track.trackID] = TrackMemo(lastSeen: time, age: track.age, label: track.label, box: track.box,
+                                                        globalID: track.globalID,
+                                                        memberships: Array(repeating: nil, count: zoneSlotCount),
+                                                        crossings: Array(repeating: nil, count: lineSlotCount))
+                index = state.tracks.index(forKey: track.trackID)
+            }
+            let at = index!
+            state.tracks.values[at].lastSeen = time
+            state.tracks.values[at].age = track.age
+            state.tracks.values[at].label = track.label
+            state.tracks.values[at].box = track.box
+            state.tracks.values[at].globalID = track.globalID
+            out += observeZones(track, memo: &state.tracks.values[at], zones: zones, source: source, time: time, scratch: &scratch)
+            out += observeLines(track, memo: &state.tracks.values[at], lines: lines, source: source, time: time, scratch: &scratch)
         }
+        state.scratch = scratch
         // Tracks unseen for longer than forget_after are gone.
         var gone: [Int] = []
         for (id, memo) in state.tracks where time - memo.lastSeen > configuration.forgetAfter { gone.append(id) }
@@ -238,10 +261,10 @@ public struct AlertEngine {
     }
 
     /// One track against every zone: membership with hysteresis, this frame's occupants, enter/exit alerts.
-    mutating func observeZones(_ track: TrackPoint, memo: inout TrackMemo, source: String, time: Double,
-                               state: inout SourceState) -> [AlertOutput] {
+    mutating func observeZones(_ track: TrackPoint, memo: inout TrackMemo, zones: [Int], source: String, time: Double,
+                               scratch: inout Scratch) -> [AlertOutput] {
         var out: [AlertOutput] = []
-        for z in state.zones {
+        for z in zones {
             let space = zoneGeometry[z].space
             for (k, anchor) in zoneAnchors[z].enumerated() {
                 guard let p = point(track, space: space, anchor: anchor) else { continue }
@@ -253,7 +276,7 @@ public struct AlertEngine {
                     ?? ZoneMembership(minInside: zoneGeometry[z].minInside, minOutside: zoneGeometry[z].minOutside)
                 let transition = membership.observe(inside: raw, at: time)
                 memo.memberships[slot] = membership
-                if membership.isInside { state.inside[slot].append((track.trackID, track.label)) }
+                if membership.isInside { scratch.inside[slot].append((track.trackID, track.label)) }
                 if let transition {
                     out += zoneTransition(transition, zone: z, anchor: anchor, track: track.trackID, memo: memo, source: source)
                 }
