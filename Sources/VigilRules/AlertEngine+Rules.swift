@@ -13,9 +13,8 @@ extension AlertEngine {
             for (k, anchor) in lineAnchors[l].enumerated() {
                 guard let p = point(track, space: geometry.space, anchor: anchor) else { continue }
                 let slot = lineSlotBase[l] + k
-                var crossing = memo.crossings[slot] ?? LineCrossingState()
-                let crossed = crossing.observe(p, at: time, on: geometry.geometry)
-                memo.crossings[slot] = crossing
+                if memo.crossings[slot] == nil { memo.crossings[slot] = LineCrossingState() }
+                let crossed = memo.crossings[slot]!.observe(p, at: time, on: geometry.geometry)   // in place
                 guard let crossed else { continue }
                 let line = configuration.lines[l]
                 let direction = CrossingDirection.of(crossed)

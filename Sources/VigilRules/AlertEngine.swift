@@ -272,11 +272,11 @@ public struct AlertEngine {
                 let raw = zoneGeometry[z].polygon.contains(p)
                 // Far from the zone and never near it, or settled outside: nothing to update.
                 if !raw, memo.memberships[slot]?.isSettledOutside ?? true { continue }
-                var membership = memo.memberships[slot]
-                    ?? ZoneMembership(minInside: zoneGeometry[z].minInside, minOutside: zoneGeometry[z].minOutside)
-                let transition = membership.observe(inside: raw, at: time)
-                memo.memberships[slot] = membership
-                if membership.isInside { scratch.inside[slot].append((track.trackID, track.label)) }
+                if memo.memberships[slot] == nil {
+                    memo.memberships[slot] = ZoneMembership(minInside: zoneGeometry[z].minInside, minOutside: zoneGeometry[z].minOutside)
+                }
+                let transition = memo.memberships[slot]!.observe(inside: raw, at: time)   // in place
+                if memo.memberships[slot]!.isInside { scratch.inside[slot].append((track.trackID, track.label)) }
                 if let transition {
                     out += zoneTransition(transition, zone: z, anchor: anchor, track: track.trackID, memo: memo, source: source)
                 }
