@@ -5,16 +5,15 @@ extension AlertEngine {
     // MARK: Lines
 
     /// One track against every line: its side, and the crossings it completes.
-    mutating func observeLines(_ track: TrackPoint, memo: inout TrackMemo, lines: [Int], source: String, time: Double,
+    mutating func observeLines(_ track: TrackPoint, memo: inout TrackMemo, slots: [Slot], source: String, time: Double,
                                scratch: inout Scratch) -> [AlertOutput] {
         var out: [AlertOutput] = []
-        for l in lines {
-            let geometry = lineGeometry[l]
-            for (k, anchor) in lineAnchors[l].enumerated() {
-                guard let p = point(track, space: geometry.space, anchor: anchor) else { continue }
-                let slot = lineSlotBase[l] + k
+        for entry in slots {
+            let l = entry.shape, anchor = entry.anchor, slot = entry.slot
+            do {
+                guard let p = point(track, space: lineGeometry[l].space, anchor: anchor) else { continue }
                 if memo.crossings[slot] == nil { memo.crossings[slot] = LineCrossingState() }
-                let crossed = memo.crossings[slot]!.observe(p, at: time, on: geometry.geometry)   // in place
+                let crossed = memo.crossings[slot]!.observe(p, at: time, on: lineGeometry[l].geometry)   // in place
                 guard let crossed else { continue }
                 let line = configuration.lines[l]
                 let direction = CrossingDirection.of(crossed)
@@ -47,8 +46,8 @@ extension AlertEngine {
 
     mutating func updateOccupancy(frame: inout AnnotatedFrame, source: String, time: Double,
                                   state: inout SourceState) -> [AlertOutput] {
-        for z in state.zones {
-            frame.measurements[occupancyKeys[z]] = Double(state.inside[zoneSlot(z, configuration.zones[z].anchor)].count)
+        for entry in state.zoneSlots where entry.anchor == configuration.zones[entry.shape].anchor {
+            frame.measurements[occupancyKeys[entry.shape]] = Double(state.inside[entry.slot].count)
         }
         var out: [AlertOutput] = []
         let unix = frame.info.captureTime?.timeIntervalSince1970 ?? (configuration.timeOrigin + time)

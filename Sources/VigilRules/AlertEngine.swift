@@ -72,20 +72,27 @@ public struct AlertEngine {
         var timers: [Int: HoldTimer] = [:]
         var evaluators: [Int: MetricEvaluator] = [:]
         var scratch: Scratch
-        /// The zones and lines of this camera.
-        let zones: [Int]
-        let lines: [Int]
+        /// The zone and line slots of this camera, flat (the per-track loop reads no nested arrays).
+        let zoneSlots: [Slot]
+        let lineSlots: [Slot]
 
-        init(zoneSlots: Int, zones: [Int], lines: [Int]) {
-            scratch = Scratch(zoneSlots: zoneSlots)
-            self.zones = zones
-            self.lines = lines
+        init(zoneSlotCount: Int, zoneSlots: [Slot], lineSlots: [Slot]) {
+            scratch = Scratch(zoneSlots: zoneSlotCount)
+            self.zoneSlots = zoneSlots
+            self.lineSlots = lineSlots
         }
 
         var inside: [[(id: Int, label: String)]] {
             get { scratch.inside }
             set { scratch.inside = newValue }
         }
+    }
+
+    /// A zone or line seen through one anchor, and the index of its state in a track's arrays.
+    struct Slot {
+        var shape: Int
+        var anchor: Anchor
+        var slot: Int
     }
 
     /// What the per-track loop writes besides the track's own state.
@@ -167,9 +174,12 @@ public struct AlertEngine {
     func zoneSlot(_ z: Int, _ anchor: Anchor) -> Int { zoneSlotBase[z] + (zoneAnchors[z].firstIndex(of: anchor) ?? 0) }
     func lineSlot(_ l: Int, _ anchor: Anchor) -> Int { lineSlotBase[l] + (lineAnchors[l].firstIndex(of: anchor) ?? 0) }
     func newState(_ source: String) -> SourceState {
-        SourceState(zoneSlots: zoneSlotCount,
-                    zones: configuration.zones.indices.filter { configuration.zones[$0].camera.map { $0 == source } ?? true },
-                    lines: configuration.lines.indices.filter { configuration.lines[$0].camera.map { $0 == source } ?? true })
+        let zones = configuration.zones.indices.filter { configuration.zones[$0].camera.map { $0 == source } ?? true }
+        let lines = configuration.lines.indices.filter { configuration.lines[$0].camera.map { $0 == source } ?? true }
+        return SourceState(
+            zoneSlotCount: zoneSlotCount,
+            zoneSlots: zones.flatMap { z in zoneAnchors[z].enumerated().map { Slot(shape: z, anchor: $1, slot: zoneSlotBase[z] + $0) } },
+            lineSlots: lines.flatMap { l in lineAnchors[l].enumerated().map { Slot(shape: l, anchor: $1, slot: lineSlotBase[l] + $0) } })
     }
 
     /// Whether rule `r` applies to `source` (its camera, and its zone's or line's camera).
@@ -201,7 +211,7 @@ public struct AlertEngine {
         // Per-frame tables taken out of the state while the tracks update in place in theirs.
         var scratch = state.scratch
         state.scratch = Scratch(zoneSlots: 0)
-        let zones = state.zones, lines = state.lines
+        let zoneSlots = state.zoneSlots, lineSlots = state.lineSlots
         for i in frame.tracks.indices where frame.tracks[i].state == .confirmed {
             let track = frame.tracks[i]
             var index = state.tracks.index(forKey: track.trackID)
@@ -223,8 +233,8 @@ public struct AlertEngine {
             state.tracks.values[at].label = track.label
             state.tracks.values[at].box = track.box
             state.tracks.values[at].globalID = track.globalID
-            out += observeZones(track, memo: &state.tracks.values[at], zones: zones, source: source, time: time, scratch: &scratch)
-            out += observeLines(track, memo: &state.tracks.values[at], lines: lines, source: source, time: time, scratch: &scratch)
+            out += observeZones(track, memo: &state.tracks.values[at], slots: zoneSlots, source: source, time: time, scratch: &scratch)
+            out += observeLines(track, memo: &state.tracks.values[at], slots: lineSlots, source: source, time: time, scratch: &scratch)
         }
         state.scratch = scratch
         // Tracks unseen for longer than forget_after are gone.
@@ -261,25 +271,22 @@ public struct AlertEngine {
     }
 
     /// One track against every zone: membership with hysteresis, this frame's occupants, enter/exit alerts.
-    mutating func observeZones(_ track: TrackPoint, memo: inout TrackMemo, zones: [Int], source: String, time: Double,
+    mutating func observeZones(_ track: TrackPoint, memo: inout TrackMemo, slots: [Slot], source: String, time: Double,
                                scratch: inout Scratch) -> [AlertOutput] {
         var out: [AlertOutput] = []
-        for z in zones {
-            let space = zoneGeometry[z].space
-            for (k, anchor) in zoneAnchors[z].enumerated() {
-                guard let p = point(track, space: space, anchor: anchor) else { continue }
-                let slot = zoneSlotBase[z] + k
-                let raw = zoneGeometry[z].polygon.contains(p)
-                // Far from the zone and never near it, or settled outside: nothing to update.
-                if !raw, memo.memberships[slot]?.isSettledOutside ?? true { continue }
-                if memo.memberships[slot] == nil {
-                    memo.memberships[slot] = ZoneMembership(minInside: zoneGeometry[z].minInside, minOutside: zoneGeometry[z].minOutside)
-                }
-                let transition = memo.memberships[slot]!.observe(inside: raw, at: time)   // in place
-                if memo.memberships[slot]!.isInside { scratch.inside[slot].append((track.trackID, track.label)) }
-                if let transition {
-                    out += zoneTransition(transition, zone: z, anchor: anchor, track: track.trackID, memo: memo, source: source)
-                }
+        for entry in slots {
+            let z = entry.shape, slot = entry.slot
+            guard let p = point(track, space: zoneGeometry[z].space, anchor: entry.anchor) else { continue }
+            let raw = zoneGeometry[z].polygon.contains(p)
+            // Far from the zone and never near it, or settled outside: nothing to update.
+            if !raw, memo.memberships[slot]?.isSettledOutside ?? true { continue }
+            if memo.memberships[slot] == nil {
+                memo.memberships[slot] = ZoneMembership(minInside: zoneGeometry[z].minInside, minOutside: zoneGeometry[z].minOutside)
+            }
+            let transition = memo.memberships[slot]!.observe(inside: raw, at: time)   // in place
+            if memo.memberships[slot]!.isInside { scratch.inside[slot].append((track.trackID, track.label)) }
+            if let transition {
+                out += zoneTransition(transition, zone: z, anchor: entry.anchor, track: track.trackID, memo: memo, source: source)
             }
         }
         return out
