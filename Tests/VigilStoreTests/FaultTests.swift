@@ -59,9 +59,14 @@ import Synchronization
         let error = await #expect(throws: VigilError.self) {
             try await runSink(messages, url: url, batchRows: 500, retryFor: 2) { i in
                 if i == 300 {
-                    // Let the committer catch up, note what is in, then crash the server for good.
-                    try await Task.sleep(for: .seconds(1))
-                    let rows = try await withDB(url) { try await $0.count("track_points") }
+                    // Wait until the committer has committed the three full batches fed so far (a fixed
+                    // sleep raced a commit still in flight on a loaded machine), then crash for good.
+                    let clock = ContinuousClock(), deadline = clock.now + .seconds(60)
+                    var rows = 0
+                    while rows < 1500, clock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(50))
+                        rows = try await withDB(url) { try await $0.count("track_points") }
+                    }
                     committedBeforeCrash.withLock { $0 = rows }
                     try cluster.stop(mode: "immediate")
                 }
@@ -70,7 +75,7 @@ import Synchronization
         #expect(error?.message.contains("gave up after retrying") == true, "\(String(describing: error))")
         #expect(error?.message.contains("--resume") == true)
         let before = committedBeforeCrash.withLock { $0 }
-        #expect(before > 0)
+        #expect(before == 1500, "the three batches fed before the crash were committed")
         try cluster.start()
         let after = try await withDB(url) { try await $0.count("track_points") }
         #expect(after == before, "rows committed before the crash must stay, and nothing after it was written")
