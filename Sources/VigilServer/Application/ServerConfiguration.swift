@@ -21,11 +21,38 @@ public struct ServerConfiguration: Sendable {
     public var smtpURL: String?
     /// Sender of the server's mail.
     public var mailFrom: String
+    /// Tenant of self-registered accounts.
+    public var registrationTenantID: Int
+    public var limits: Limits
+    /// Database connections of the server's pool.
+    public var databaseConnections: Int
+
+    /// Token-bucket policies (see `RateLimiter`).
+    public struct Limits: Sendable {
+        public var loginPerAddress: RateLimitPolicy
+        public var loginPerAccount: RateLimitPolicy
+        public var codePerAccount: RateLimitPolicy
+        public var registerPerAddress: RateLimitPolicy
+        public var requestsPerToken: RateLimitPolicy
+
+        public init(loginPerAddress: RateLimitPolicy = .init(buckets: [.init(10, per: .seconds(60)), .init(100, per: .seconds(3600))]),
+                    loginPerAccount: RateLimitPolicy = .init(buckets: [.init(5, per: .seconds(60)), .init(20, per: .seconds(3600))]),
+                    codePerAccount: RateLimitPolicy = .init(buckets: [.init(5, per: .seconds(60)), .init(20, per: .seconds(3600))]),
+                    registerPerAddress: RateLimitPolicy = .init(buckets: [.init(10, per: .seconds(3600))]),
+                    requestsPerToken: RateLimitPolicy = .init(buckets: [.init(1200, per: .seconds(60))])) {
+            self.loginPerAddress = loginPerAddress
+            self.loginPerAccount = loginPerAccount
+            self.codePerAccount = codePerAccount
+            self.registerPerAddress = registerPerAddress
+            self.requestsPerToken = requestsPerToken
+        }
+    }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
                 allowedOrigins: [String] = [], maxBodyBytes: Int = 1 << 20, accessTokenLifetime: TimeInterval = 15 * 60,
                 refreshTokenLifetime: TimeInterval = 30 * 24 * 3600, bcryptCost: UInt8 = 12, smtpURL: String? = nil,
-                mailFrom: String = "vigil@localhost") {
+                mailFrom: String = "vigil@localhost", registrationTenantID: Int = 1, limits: Limits = Limits(),
+                databaseConnections: Int = 16) {
         self.host = host
         self.port = port
         self.tlsCertificatePath = tlsCertificatePath
@@ -37,5 +64,8 @@ public struct ServerConfiguration: Sendable {
         self.bcryptCost = bcryptCost
         self.smtpURL = smtpURL
         self.mailFrom = mailFrom
+        self.registrationTenantID = registrationTenantID
+        self.limits = limits
+        self.databaseConnections = databaseConnections
     }
 }
