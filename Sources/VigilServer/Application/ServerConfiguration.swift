@@ -37,7 +37,7 @@ public struct ServerConfiguration: Sendable {
 
         public init(loginPerAddress: RateLimitPolicy = .init(buckets: [.init(10, per: .seconds(60)), .init(100, per: .seconds(3600))]),
                     loginPerAccount: RateLimitPolicy = .init(buckets: [.init(5, per: .seconds(60)), .init(20, per: .seconds(3600))]),
-                    codePerAccount: RateLimitPolicy = .init(buckets: [.init(5, per: .seconds(60)), .init(20, per: .seconds(3600))]),
+                    codePerAccount: RateLimitPolicy = .init(buckets: [.init(10, per: .seconds(60)), .init(30, per: .seconds(3600))]),
                     registerPerAddress: RateLimitPolicy = .init(buckets: [.init(10, per: .seconds(3600))]),
                     requestsPerToken: RateLimitPolicy = .init(buckets: [.init(1200, per: .seconds(60))])) {
             self.loginPerAddress = loginPerAddress

@@ -223,7 +223,7 @@ struct AuthController {
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> MessageResponse {
         let caller = try context.caller()
         let body = try await request.decode(as: ChangePasswordRequest.self, context: context)
-        try RateLimits.enforce(services.limits.loginPerAccount, caller.userID.uuidString, "password attempts for this account")
+        try RateLimits.enforce(services.limits.loginPerAccount, "password:" + caller.userID.uuidString, "password attempts for this account")
         let current = try await services.users.passwordHash(caller.userID, scope: caller.scope)
         guard try await services.passwords.verify(body.currentPassword, hash: current) else {
             await services.record("auth.change_password", .failure, context: context, target: caller.userID.uuidString)
