@@ -62,7 +62,7 @@ struct ActivityController {
 
     @Sendable func add(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<ActivityEntry> {
         let caller = try context.caller()
-        let body = try await request.decode(as: ClientActivity.self, context: context)
+        let body = try await request.json(ClientActivity.self, context: context)
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
         guard (1...64).contains(body.action.count), body.action.unicodeScalars.allSatisfy({ $0.isASCII && allowed.contains($0) }) else {
             throw APIError.unprocessable("action: 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")

@@ -66,7 +66,7 @@ struct AuthController {
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<RegisterResponse> {
         try RateLimits.enforce(services.limits.registerPerAddress, context.clientAddress, "sign-ups from this address")
-        let body = try await request.decode(as: RegisterRequest.self, context: context)
+        let body = try await request.json(RegisterRequest.self, context: context)
         try Validate.username(body.username)
         try Validate.email(body.email)
         if let problem = Passwords.problem(with: body.password) { throw APIError.unprocessable(problem) }
@@ -97,7 +97,7 @@ struct AuthController {
     }
 
     @Sendable func verifyCode(_ request: Request, context: AppRequestContext) async throws -> MessageResponse {
-        let body = try await request.decode(as: CodeRequest.self, context: context)
+        let body = try await request.json(CodeRequest.self, context: context)
         guard let (user, _) = try await services.users.unscopedForLogin(body.email), user.status == .inactive else {
             throw APIError.badRequest("no account waiting for activation with this e-mail", code: "invalid_code")
         }
@@ -122,7 +122,7 @@ struct AuthController {
     }
 
     @Sendable func resendCode(_ request: Request, context: AppRequestContext) async throws -> MessageResponse {
-        let body = try await request.decode(as: ResendRequest.self, context: context)
+        let body = try await request.json(ResendRequest.self, context: context)
         try RateLimits.enforce(services.limits.registerPerAddress, context.clientAddress, "requests from this address")
         // Same answer whether or not the account exists or waits for activation: no account discovery.
         if let (user, _) = try await services.users.unscopedForLogin(body.email), user.status == .inactive {
@@ -171,7 +171,7 @@ struct AuthController {
     /// JSON `{username, password}`, or the OAuth2 password grant form (`grant_type=password&username=...&password=...`).
     static func loginBody(_ request: inout Request, context: AppRequestContext) async throws -> LoginRequest {
         let type = request.headers[.contentType] ?? ""
-        guard type.hasPrefix("application/x-www-form-urlencoded") else { return try await request.decode(as: LoginRequest.self, context: context) }
+        guard type.hasPrefix("application/x-www-form-urlencoded") else { return try await request.json(LoginRequest.self, context: context) }
         let buffer = try await request.collectBody(upTo: 64 * 1024)
         let form = FormFields(String(buffer: buffer))
         if let grant = form["grant_type"], grant != "password" {
@@ -184,7 +184,7 @@ struct AuthController {
     }
 
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
-        let body = try await request.decode(as: RefreshRequest.self, context: context)
+        let body = try await request.json(RefreshRequest.self, context: context)
         switch try await services.sessions.rotate(body.refreshToken, lifetime: services.configuration.refreshTokenLifetime) {
         case .invalid:
             await services.record("auth.refresh", .failure, context: context, details: ["reason": "invalid_token"])
@@ -222,7 +222,7 @@ struct AuthController {
 
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> MessageResponse {
         let caller = try context.caller()
-        let body = try await request.decode(as: ChangePasswordRequest.self, context: context)
+        let body = try await request.json(ChangePasswordRequest.self, context: context)
         try RateLimits.enforce(services.limits.loginPerAccount, "password:" + caller.userID.uuidString, "password attempts for this account")
         let current = try await services.users.passwordHash(caller.userID, scope: caller.scope)
         guard try await services.passwords.verify(body.currentPassword, hash: current) else {

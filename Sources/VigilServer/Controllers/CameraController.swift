@@ -87,7 +87,7 @@ struct CameraController {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Camera> {
         let caller = try context.caller()
         try requireWriter(caller)
-        let body = try await request.decode(as: CreateRequest.self, context: context)
+        let body = try await request.json(CreateRequest.self, context: context)
         let tenant = body.tenantId ?? caller.tenantID
         guard caller.role == .admin || tenant == caller.tenantID else { throw APIError.forbidden("supervisors create cameras in their own tenant only") }
         let camera = try await services.cameras.create(tenantID: tenant, name: try Self.checked(name: body.name), url: try Self.checked(url: body.url),
@@ -99,7 +99,7 @@ struct CameraController {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Camera {
         let caller = try context.caller()
         let id = try context.idParameter("id", "camera")
-        let body = try await request.decode(as: UpdateRequest.self, context: context)
+        let body = try await request.json(UpdateRequest.self, context: context)
         guard try await services.cameras.get(id, scope: caller.scope) != nil else { throw try await notVisible(id, caller, context: context) }
         try requireWriter(caller)
         let camera = try await services.cameras.update(id, name: try body.name.map { try Self.checked(name: $0) },

@@ -48,7 +48,7 @@ struct TenantController {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Tenant> {
         let caller = try context.caller()
         try requireAdmin(caller)
-        let body = try await request.decode(as: TenantRequest.self, context: context)
+        let body = try await request.json(TenantRequest.self, context: context)
         let tenant = try await services.tenants.create(name: try Self.name(body.name))
         await services.record("tenants.create", .success, context: context, target: "tenant:\(tenant.id)")
         return .init(status: .created, response: tenant)
@@ -58,7 +58,7 @@ struct TenantController {
         let caller = try context.caller()
         try requireAdmin(caller)
         let id = try context.idParameter("id", "tenant")
-        let body = try await request.decode(as: TenantRequest.self, context: context)
+        let body = try await request.json(TenantRequest.self, context: context)
         guard let tenant = try await services.tenants.rename(id, to: try Self.name(body.name), scope: caller.scope) else { throw APIError.notFound("tenant") }
         await services.record("tenants.update", .success, context: context, target: "tenant:\(id)")
         return tenant

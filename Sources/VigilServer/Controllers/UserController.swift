@@ -76,7 +76,7 @@ struct UserController {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<User> {
         let caller = try context.caller()
         try requireManager(caller)
-        let body = try await request.decode(as: CreateRequest.self, context: context)
+        let body = try await request.json(CreateRequest.self, context: context)
         try Validate.username(body.username)
         try Validate.email(body.email)
         if let problem = Passwords.problem(with: body.password) { throw APIError.unprocessable(problem) }
@@ -101,7 +101,7 @@ struct UserController {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> User {
         let caller = try context.caller()
         let id = try context.uuidParameter("id", "user")
-        let body = try await request.decode(as: UpdateRequest.self, context: context)
+        let body = try await request.json(UpdateRequest.self, context: context)
         guard let current = try await services.users.get(id, scope: caller.scope) else { throw try await notVisible(id, caller, context: context) }
         var changes = UserRepository.Changes()
         changes.firstName = try body.firstName.map { try Validate.name($0) }
@@ -186,7 +186,7 @@ struct UserController {
         let caller = try context.caller()
         try requireManager(caller)
         let id = try context.uuidParameter("id", "user")
-        let body = try await request.decode(as: Assignments.self, context: context)
+        let body = try await request.json(Assignments.self, context: context)
         guard body.cameraIds.count <= 10_000, body.cameraIds.allSatisfy({ (1...Int(Int32.max)).contains($0) }) else {
             throw APIError.unprocessable("camera_ids: at most 10000 camera ids")
         }

@@ -69,9 +69,17 @@ struct ActivityRepository: Sendable {
         return try Self.entry(Row(try await database.query(text, sql.binds, doing: "writing the activity log")[0]))
     }
 
+    /// Audit rows only administrators read: a request for another tenant's resource is recorded, but showing
+    /// it to the requester (or their tenant) would tell them that the id exists elsewhere.
+    static let administratorsOnly = ["access.cross_tenant"]
+
+    private static func visibility(_ scope: Scope) -> [String] {
+        scope.role == .admin ? [] : ["a.action NOT IN (\(administratorsOnly.map { "'\($0)'" }.joined(separator: ", ")))"]
+    }
+
     func list(_ filter: ActivityFilter, scope: Scope) async throws -> [ActivityEntry] {
         var sql = SQLBuilder()
-        var conditions = [scope.tenantRows("a", userColumn: "user_id", &sql)]
+        var conditions = [scope.tenantRows("a", userColumn: "user_id", &sql)] + Self.visibility(scope)
         conditions += Self.conditions(filter, &sql)
         if let before = filter.before {
             conditions.append("(a.time, a.id) < (\(sql.bind(before.time)), \(sql.bind(before.id)))")
@@ -91,7 +99,7 @@ struct ActivityRepository: Sendable {
     /// Counts by action, UTC hour and outcome.
     func summary(_ filter: ActivityFilter, scope: Scope) async throws -> [SummaryRow] {
         var sql = SQLBuilder()
-        var conditions = [scope.tenantRows("a", userColumn: "user_id", &sql)]
+        var conditions = [scope.tenantRows("a", userColumn: "user_id", &sql)] + Self.visibility(scope)
         conditions += Self.conditions(filter, &sql)
         let text = """
             SELECT a.action, date_trunc('hour', a.time), a.outcome, count(*) FROM activity_logs a WHERE \(conditions.joined(separator: " AND "))

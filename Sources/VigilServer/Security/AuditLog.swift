@@ -31,7 +31,8 @@ final class AuditLog: Sendable {
                 row = try await activity.insert(entry)
             }
             if let text = try? String(decoding: APIJSON.encoder.encode(ChannelMessage(channel: "activity", data: row)), as: UTF8.self) {
-                hub.publish(.init(channel: "activity", tenantID: row.tenantId, userID: row.userId, text: text))
+                hub.publish(.init(channel: "activity", tenantID: row.tenantId, userID: row.userId, text: text,
+                                  administratorsOnly: ActivityRepository.administratorsOnly.contains(row.action)))
             }
             await rules.check(row)
             return row

@@ -45,7 +45,9 @@ struct SecurityRules: Sendable {
                 if let user = entry.userId {
                     let n = try await activity.recentDenials(userID: user, within: Self.deniedWindow)
                     if n >= Self.deniedThreshold {
-                        try await raise("cross_tenant_access", key: "user:\(user.uuidString)", entry, severity: "warning", value: n, window: Self.deniedWindow,
+                        // For administrators only: the prober's tenant must not learn that the ids exist elsewhere.
+                        try await raise("cross_tenant_access", key: "user:\(user.uuidString)", entry, tenantID: .some(nil), severity: "warning", value: n,
+                                        window: Self.deniedWindow,
                                         "\(entry.username ?? user.uuidString) asked \(n) times within 10 minutes for another tenant's resources")
                     }
                 }
@@ -68,19 +70,20 @@ struct SecurityRules: Sendable {
         }
     }
 
-    private func raise(_ rule: String, key: String, _ entry: ActivityEntry, severity: String, value: some BinaryInteger, window: Int,
-                       _ message: String) async throws {
-        try await raise(rule, key: key, entry, severity: severity, value: Double(value), window: window, message)
+    private func raise(_ rule: String, key: String, _ entry: ActivityEntry, tenantID: Int?? = .none, severity: String, value: some BinaryInteger,
+                       window: Int, _ message: String) async throws {
+        try await raise(rule, key: key, entry, tenantID: tenantID, severity: severity, value: Double(value), window: window, message)
     }
 
-    private func raise(_ rule: String, key: String, _ entry: ActivityEntry, severity: String, value: Double, window: Int,
+    /// `tenantID`: the alert's owner; by default the tenant of the audit row.
+    private func raise(_ rule: String, key: String, _ entry: ActivityEntry, tenantID: Int?? = .none, severity: String, value: Double, window: Int,
                        _ message: String) async throws {
         var attributes: [String: JSONValue] = ["action": .string(entry.action)]
         if let u = entry.userId { attributes["user_id"] = .string(u.uuidString) }
         if let n = entry.username { attributes["username"] = .string(n) }
         if let a = entry.address { attributes["address"] = .string(a) }
         if let r = entry.requestId { attributes["request_id"] = .string(r) }
-        let (alert, isNew) = try await alerts.raise(rule: rule, key: key, tenantID: entry.tenantId, severity: severity, message: message,
+        let (alert, isNew) = try await alerts.raise(rule: rule, key: key, tenantID: tenantID ?? entry.tenantId, severity: severity, message: message,
                                                     value: value, attributes: attributes, window: window)
         logger.warning("security alert", metadata: ["rule": "\(rule)", "alert.id": "\(alert.alertId)", "new": "\(isNew)", "message": "\(message)"])
         if let text = try? String(decoding: APIJSON.encoder.encode(ChannelMessage(channel: "security", data: alert)), as: UTF8.self) {

@@ -15,6 +15,8 @@ final class Hub: Sendable {
         var userID: UUID?
         /// The JSON text sent to clients.
         var text: String
+        /// Only administrators receive it (see `ActivityRepository.administratorsOnly`).
+        var administratorsOnly = false
     }
 
     /// Channels a client may subscribe to, and who may read them.
@@ -93,6 +95,7 @@ final class Hub: Sendable {
 
     /// The same rule as the repositories' scope: admins all, supervisors their tenant, others their own rows.
     static func visible(_ message: Message, to caller: Caller) -> Bool {
+        if message.administratorsOnly { return caller.role == .admin }
         switch caller.role {
         case .admin: return true
         case .supervisor: return message.tenantID == caller.tenantID

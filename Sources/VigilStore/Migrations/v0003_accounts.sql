@@ -3,6 +3,9 @@
 -- like the other high-volume tables). Security alerts are rows of `events` (kind 'security') that
 -- belong to a tenant but to no camera or run.
 
+-- v0001 inserted the default tenant with an explicit id: move the identity past it.
+SELECT setval(pg_get_serial_sequence('tenants', 'id'), greatest((SELECT max(id) FROM tenants), 1));
+
 CREATE TABLE users (
     id                  uuid PRIMARY KEY,
     tenant_id           integer NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
