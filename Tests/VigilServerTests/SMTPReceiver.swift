@@ -14,8 +14,8 @@ final class SMTPReceiver: Sendable {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// The venv's python, installed once per test run.
-    private static let python: Result<String, ReceiverUnavailable> = {
+    /// The venv's python (aiosmtpd, schemathesis), installed once per test run.
+    static let python: Result<String, ReceiverUnavailable> = {
         let script = packageRoot + "/scripts/install-test-tools"
         guard let result = try? ChildProcess.run([script], timeout: 600) else {
             return .failure(ReceiverUnavailable(description: "cannot run \(script)"))

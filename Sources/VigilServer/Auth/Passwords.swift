@@ -17,15 +17,21 @@ struct Passwords: Sendable {
     }
 
     func hash(_ password: String) async throws -> String {
-        let cost = self.cost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        let cost = self.cost, material = Self.material(password)
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(material, cost: cost) }
+    }
+
+    /// bcrypt reads at most 72 bytes: a longer password is replaced by its SHA-256 (hex, 71 bytes with the
+    /// prefix), so that every byte of it counts.
+    static func material(_ password: String) -> String {
+        password.utf8.count <= 72 ? password : "sha256:" + OpaqueTokens.hash(password)
     }
 
     /// Checks `password` against `hash`, or against the decoy when there is no account (always false then).
     func verify(_ password: String, hash: String?) async throws -> Bool {
-        let decoy = self.decoy
+        let decoy = self.decoy, material = Self.material(password)
         return try await NIOThreadPool.singleton.runIfActive {
-            let ok = Bcrypt.verify(password, hash: hash ?? decoy)
+            let ok = Bcrypt.verify(material, hash: hash ?? decoy)
             return ok && hash != nil
         }
     }
@@ -33,7 +39,7 @@ struct Passwords: Sendable {
     /// What the API accepts as a new password, or nil.
     static func problem(with password: String) -> String? {
         if password.count < 10 { return "the password must have at least 10 characters" }
-        if password.utf8.count > 72 { return "the password must have at most 72 bytes (bcrypt's limit)" }
+        if password.count > 1024 { return "the password must have at most 1024 characters" }
         return nil
     }
 }

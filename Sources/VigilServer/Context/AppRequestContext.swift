@@ -63,8 +63,13 @@ enum APIJSON {
 
     static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    /// ISO 8601 with or without fractional seconds.
+    /// An RFC 3339 time, with or without fractional seconds, any offset.
     static func parseTime(_ text: String) -> Date? {
-        (try? timeFormat.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+        guard text.count <= 40 else { return nil }
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return plain.date(from: text) ?? fractional.date(from: text)
     }
 }

@@ -68,6 +68,7 @@ struct ActivityController {
             throw APIError.unprocessable("action: 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
         }
         let details = JSONValue.object(body.details ?? [:])
+        guard !details.text.contains("\\u0000") else { throw APIError.unprocessable("details: text must not contain NUL characters") }
         guard details.text.utf8.count <= 8192 else { throw APIError.unprocessable("details: at most 8 kB of JSON") }
         guard let row = await services.audit.record(.init(tenantID: caller.tenantID, userID: caller.userID, username: caller.username,
                                                           address: context.clientAddress, action: "client." + body.action,

@@ -35,7 +35,7 @@ struct CameraController {
         enum CodingKeys: String, CodingKey { case name, url, homography }
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            name = try c.decodeIfPresent(String.self, forKey: .name)
+            name = c.contains(.name) ? try c.decode(String.self, forKey: .name) : nil
             url = c.contains(.url) ? .some(try c.decodeIfPresent(String.self, forKey: .url)) : nil
             homography = c.contains(.homography) ? .some(try c.decodeIfPresent([Double].self, forKey: .homography)) : nil
         }
@@ -89,6 +89,7 @@ struct CameraController {
         try requireWriter(caller)
         let body = try await request.json(CreateRequest.self, context: context)
         let tenant = body.tenantId ?? caller.tenantID
+        guard (1...Int(Int32.max)).contains(tenant) else { throw APIError.unprocessable("tenant_id: no such tenant") }
         guard caller.role == .admin || tenant == caller.tenantID else { throw APIError.forbidden("supervisors create cameras in their own tenant only") }
         let camera = try await services.cameras.create(tenantID: tenant, name: try Self.checked(name: body.name), url: try Self.checked(url: body.url),
                                                        homography: try Self.checked(homography: body.homography))

@@ -82,6 +82,7 @@ struct UserController {
         if let problem = Passwords.problem(with: body.password) { throw APIError.unprocessable(problem) }
         guard caller.role.assignable.contains(body.role) else { throw APIError.forbidden("a \(caller.role.rawValue) cannot create a \(body.role.rawValue)") }
         let tenant = body.tenantId ?? caller.tenantID
+        guard (1...Int(Int32.max)).contains(tenant) else { throw APIError.unprocessable("tenant_id: no such tenant") }
         guard caller.role == .admin || tenant == caller.tenantID else { throw APIError.forbidden("supervisors create users in their own tenant only") }
         let user = try await services.users.create(tenantID: tenant, username: body.username, email: body.email,
                                                    passwordHash: try await services.passwords.hash(body.password),

@@ -56,7 +56,13 @@ struct ActivityRepository: Sendable {
         var details: JSONValue = .object([:])
     }
 
-    func insert(_ e: NewEntry) async throws -> ActivityEntry {
+    func insert(_ entry: NewEntry) async throws -> ActivityEntry {
+        // PostgreSQL text cannot hold NUL; what a client sent is kept, visibly replaced.
+        var e = entry
+        let clean = { (text: String?) in text?.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") }
+        e.username = clean(e.username)
+        e.target = clean(e.target)
+        e.address = clean(e.address)
         var sql = SQLBuilder()
         let text = """
             INSERT INTO activity_logs AS a (time, tenant_id, user_id, username, address, action, target, outcome, request_id, source, details)

@@ -15,7 +15,9 @@ struct WebSocketController {
     static let unauthorizedCode = WebSocketErrorCode.unknown(4401)
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.ws("ws") { inbound, outbound, context in
+        router.ws("ws", shouldUpgrade: { request, _ in
+            request.headers[.upgrade]?.lowercased() == "websocket" ? .upgrade([:]) : .dontUpgrade
+        }) { inbound, outbound, context in
             try await self.handle(inbound, outbound, context.requestContext)
         }
     }
