@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilServer", "VigilTesting",
+                "vigil", "VigilCore", "VigilStore", "VigilServer", "VigilTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
