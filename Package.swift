@@ -80,7 +80,7 @@ let package = Package(
         ),
         .target(
             name: "VigilExport",
-            dependencies: ["VigilCore"],
+            dependencies: ["VigilCore", "VigilStore", "VigilMedia"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -122,7 +122,7 @@ let package = Package(
         .target(
             name: "VigilTesting",
             dependencies: [
-                "VigilCore", "VigilStore",
+                "VigilCore", "VigilStore", "VigilTracking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -185,7 +185,7 @@ let package = Package(
             dependencies: ["VigilCore", "VigilConfig", "VigilRules", "VigilVision", "VigilTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting", "VigilMedia"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilWebhookTests",
             dependencies: [

@@ -22,6 +22,7 @@ enum StageKinds {
         AggregateSpec.self,
         // sinks
         JSONLinesSinkSpec.self,
+        ExportSinkSpec.self,
         PostgresSinkSpec.self,
         WebhookSinkSpec.self,
     ]
