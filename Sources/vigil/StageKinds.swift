@@ -23,6 +23,7 @@ enum StageKinds {
         // sinks
         JSONLinesSinkSpec.self,
         ExportSinkSpec.self,
+        OverlaySinkSpec.self,
         PostgresSinkSpec.self,
         WebhookSinkSpec.self,
     ]
