@@ -89,7 +89,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "VigilTracking", dependencies: ["VigilCore"], swiftSettings: strictSettings),
-        .target(name: "VigilRules", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .target(name: "VigilRules", dependencies: ["VigilCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
         .target(
             name: "VigilWebhook",
             dependencies: [

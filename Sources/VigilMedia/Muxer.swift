@@ -24,6 +24,12 @@ final class Muxer {
         avformat_free_context(context)
     }
 
+    /// FFmpeg's container for a file name's extension (`mkv` -> matroska), if any.
+    static func formatName(forPath path: String) -> String? {
+        guard let format = av_guess_format(nil, path, nil) else { return nil }
+        return String(cString: format.pointee.name)
+    }
+
     var needsGlobalHeader: Bool { vigil_needs_global_header(context) != 0 }
 
     /// Adds a stream and returns it (owned by the context).

@@ -54,13 +54,22 @@ import VigilTesting
         return Fixture(url: url, dir: dir, clip: clip, live: live)
     }
 
-    /// (decoded frames, duration in seconds, codec) of the video stream.
+    /// (decoded frames, duration in seconds, codec) of the video stream; the duration is the stream's,
+    /// else the container's (Matroska has no stream duration).
     static func probe(_ path: String) throws -> (frames: Int, duration: Double, codec: String) {
         let result = try ChildProcess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-                                           "stream=codec_name,nb_read_frames,duration", "-of", "csv=p=0", path], timeout: 120)
-        let fields = result.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",")
-        guard result.status == 0, fields.count == 3 else { throw ChildProcessError("ffprobe \(path): \(result.output) \(result.errors)") }
-        return (Int(fields[2]) ?? -1, Double(fields[1]) ?? -1, String(fields[0]))
+                                           "stream=codec_name,nb_read_frames,duration:format=duration", "-of", "default=nw=1", path],
+                                          timeout: 120)
+        var values: [String: [String]] = [:]
+        for line in result.output.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { values[parts[0], default: []].append(parts[1]) }
+        }
+        guard result.status == 0, let codec = values["codec_name"]?.first, let frames = values["nb_read_frames"]?.first.flatMap({ Int($0) }),
+              let duration = values["duration"]?.compactMap({ Double($0) }).first else {
+            throw ChildProcessError("ffprobe \(path): \(result.output) \(result.errors)")
+        }
+        return (frames, duration, codec)
     }
 
     /// Frame `n` of `path` as RGB24 bytes.
