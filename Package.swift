@@ -36,6 +36,7 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
         .target(
             name: "CVigilOpenCV",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
@@ -80,7 +81,7 @@ let package = Package(
         ),
         .target(
             name: "VigilExport",
-            dependencies: ["VigilCore", "VigilStore", "VigilMedia"],
+            dependencies: ["VigilCore", "VigilStore", "VigilMedia", "CRsvg"],
             swiftSettings: strictSettings
         ),
         .target(

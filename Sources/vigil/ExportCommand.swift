@@ -20,5 +20,5 @@ struct ExportCommand: AsyncParsableCommand {
           vigil export events --format jsonl --out out/events.jsonl
           vigil export aggregates --format csv --out out/aggregates.csv
         """,
-        subcommands: [ExportTracksCommand.self, ExportEventsCommand.self, ExportAggregatesCommand.self, ExportOverlayCommand.self, ExportClipCommand.self])
+        subcommands: [ExportTracksCommand.self, ExportEventsCommand.self, ExportAggregatesCommand.self, ExportOverlayCommand.self, ExportClipCommand.self, ExportReportCommand.self])
 }

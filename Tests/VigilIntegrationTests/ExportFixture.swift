@@ -4,9 +4,9 @@ import VigilCore
 import VigilStore
 import VigilTesting
 
-/// One real run shared by the export tests: the first 6 s of vtest.avi detected (DNN), tracked,
+/// One real run shared by the export tests: the first 8 s of vtest.avi detected (DNN), tracked,
 /// re-identified onto the site plan (map coordinates, global ids), alerts whose messages hold commas,
-/// quotes and non-ASCII text, 2 s aggregates, all into PostgreSQL — plus a few rows added by SQL for
+/// quotes and non-ASCII text, line crossings, evidence snapshots, 2 s aggregates, all into PostgreSQL — plus a few rows added by SQL for
 /// what a real run does not produce (a label with a comma, a quote and a line break, NULL map
 /// coordinates, an event with an empty zone).
 enum ExportFixture {
@@ -30,7 +30,7 @@ enum ExportFixture {
               plaza:
                 type: video
                 url: \(RunCLITests.vtest)
-                end: 6s
+                end: 8s
             stages:
               people:
                 type: detect
@@ -54,9 +54,12 @@ enum ExportFixture {
                 inputs: [identities]
                 zones:
                   walkway: {polygon: [[0, 190], [330, 185], [560, 160], [700, 190], [700, 340], [330, 300], [0, 235]]}
+                lines:
+                  crossing: {points: [[330, 150], [330, 320]], band: 4, min_side_time: 0.4s}
                 rules:
                   arrivals: {kind: zone_enter, zone: walkway, message: "Zoné «{zone}», track \\"{track}\\", ok"}
-                evidence: false
+                  counting: {kind: line_cross, line: crossing}
+                evidence: {path: \(dir)/evidence}
               windows:
                 type: aggregate
                 inputs: [alerts]
