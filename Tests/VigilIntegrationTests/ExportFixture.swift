@@ -69,6 +69,20 @@ enum ExportFixture {
                 type: postgres
                 inputs: [alerts, windows]
                 time_origin: \(origin)
+              live_points:
+                type: export
+                inputs: [alerts]
+                data: track_points
+                format: csv
+                path: \(dir)/live/points.csv
+                time_origin: \(origin)
+              live_events:
+                type: export
+                inputs: [alerts]
+                data: events
+                format: jsonl
+                path: \(dir)/live/events.jsonl
+                time_origin: \(origin)
             """.write(toFile: file, atomically: true, encoding: .utf8)
         let run = try await CLI.run(["run", file, "--quiet"], environment: ["DATABASE_URL": url.uri])
         guard run.status == 0 else { throw ChildProcessError("vigil run failed: \(run.stderr)") }

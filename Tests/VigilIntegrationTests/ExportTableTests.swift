@@ -116,6 +116,26 @@ import VigilTesting
         #expect(!FileManager.default.fileExists(atPath: run.directory + "/.\(URL(fileURLWithPath: file).lastPathComponent).partial"))
     }
 
+    /// The `export` sink of the same run wrote what the postgres sink wrote: the same track points, in the
+    /// same columns (without a run id: a live export has none).
+    @Test func exportSinkOfTheRunningPipelineEqualsTheDatabaseRows() async throws {
+        let run = try await ExportFixture.run()
+        let live = run.directory + "/live/points.csv"
+        let table = Table(command: [], columns: Self.trackPoints.columns,
+                          expected: Self.trackPoints.expected.replacingOccurrences(of: "p.run_id", with: "NULL::bigint")
+                              + " WHERE p.track_id <> 9999")
+        let (imported, expected, differing) = try Self.reimport(live, format: "csv", table: table, url: run.url)
+        #expect(expected > 100 && imported == expected && differing == 0, "\(imported) rows, \(expected) expected, \(differing) differ")
+        // Events: one line per alert phase; every alert of the database has its start line.
+        let lines = try String(contentsOfFile: run.directory + "/live/events.jsonl", encoding: .utf8).split(separator: "\n")
+        let starts = lines.compactMap { line -> String? in
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return object?["phase"] as? String == "start" ? object?["alert_id"] as? String : nil
+        }
+        let ids = try ExportFixture.psql(run.url, "SELECT alert_id FROM events WHERE alert_id IS NOT NULL ORDER BY 1")
+        #expect(!ids.isEmpty && starts.sorted() == ids)
+    }
+
     @Test func theFixtureHasWhatTheFormatsMustCarry() async throws {
         let run = try await ExportFixture.run()
         let facts = try ExportFixture.psql(run.url, """
