@@ -1,0 +1,71 @@
+public import Foundation
+
+/// How `vigil serve` listens and what it trusts; read from flags and the environment by the CLI.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// PEM certificate chain and private key; both or neither.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// Origins allowed to call the API from a browser (`Access-Control-Allow-Origin`); empty: none.
+    public var allowedOrigins: [String]
+    /// Request bodies larger than this get 413.
+    public var maxBodyBytes: Int
+    /// Lifetime of an access token.
+    public var accessTokenLifetime: TimeInterval
+    /// Lifetime of a refresh token (each use rotates it).
+    public var refreshTokenLifetime: TimeInterval
+    /// bcrypt cost of stored passwords (at least 12 outside tests of the hashing itself).
+    public var bcryptCost: UInt8
+    /// `smtp://user:password@host:port` (STARTTLS) or `smtps://...`; nil writes mail to the outbox.
+    public var smtpURL: String?
+    /// Sender of the server's mail.
+    public var mailFrom: String
+    /// Tenant of self-registered accounts.
+    public var registrationTenantID: Int
+    public var limits: Limits
+    /// Database connections of the server's pool.
+    public var databaseConnections: Int
+
+    /// Token-bucket policies (see `RateLimiter`).
+    public struct Limits: Sendable {
+        public var loginPerAddress: RateLimitPolicy
+        public var loginPerAccount: RateLimitPolicy
+        public var codePerAccount: RateLimitPolicy
+        public var registerPerAddress: RateLimitPolicy
+        public var requestsPerToken: RateLimitPolicy
+
+        public init(loginPerAddress: RateLimitPolicy = .init(buckets: [.init(10, per: .seconds(60)), .init(100, per: .seconds(3600))]),
+                    loginPerAccount: RateLimitPolicy = .init(buckets: [.init(5, per: .seconds(60)), .init(20, per: .seconds(3600))]),
+                    codePerAccount: RateLimitPolicy = .init(buckets: [.init(10, per: .seconds(60)), .init(30, per: .seconds(3600))]),
+                    registerPerAddress: RateLimitPolicy = .init(buckets: [.init(10, per: .seconds(3600))]),
+                    requestsPerToken: RateLimitPolicy = .init(buckets: [.init(1200, per: .seconds(60))])) {
+            self.loginPerAddress = loginPerAddress
+            self.loginPerAccount = loginPerAccount
+            self.codePerAccount = codePerAccount
+            self.registerPerAddress = registerPerAddress
+            self.requestsPerToken = requestsPerToken
+        }
+    }
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
+                allowedOrigins: [String] = [], maxBodyBytes: Int = 1 << 20, accessTokenLifetime: TimeInterval = 15 * 60,
+                refreshTokenLifetime: TimeInterval = 30 * 24 * 3600, bcryptCost: UInt8 = 12, smtpURL: String? = nil,
+                mailFrom: String = "vigil@localhost", registrationTenantID: Int = 1, limits: Limits = Limits(),
+                databaseConnections: Int = 16) {
+        self.host = host
+        self.port = port
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsKeyPath = tlsKeyPath
+        self.allowedOrigins = allowedOrigins
+        self.maxBodyBytes = maxBodyBytes
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
+        self.bcryptCost = bcryptCost
+        self.smtpURL = smtpURL
+        self.mailFrom = mailFrom
+        self.registrationTenantID = registrationTenantID
+        self.limits = limits
+        self.databaseConnections = databaseConnections
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Synchronization
+import CoreMetrics
+
+/// Fans messages out to WebSocket connections. Each message says whose it is (tenant, user); each
+/// connection sees only what its caller may see, on the channels it subscribed to. Every connection has
+/// a bounded queue that keeps the newest messages: a slow client loses its oldest unsent messages
+/// (counted in `vigil_ws_dropped_messages_total`) and never slows the publisher or other clients.
+final class Hub: Sendable {
+    struct Message: Sendable {
+        var channel: String
+        /// Owner of the data; nil: only admins see it.
+        var tenantID: Int?
+        /// The user the data is about, when it is personal (activity): such users see their own.
+        var userID: UUID?
+        /// The JSON text sent to clients.
+        var text: String
+        /// Only administrators receive it (see `ActivityRepository.administratorsOnly`).
+        var administratorsOnly = false
+    }
+
+    /// Channels a client may subscribe to, and who may read them.
+    static let channels: Set<String> = ["activity", "security"]
+
+    private struct Subscriber {
+        var caller: Caller
+        var channels: Set<String>
+        var continuation: AsyncStream<String>.Continuation
+    }
+
+    private let subscribers = Mutex<[UUID: Subscriber]>([:])
+    let queueCapacity: Int
+    private let dropped = Counter(label: "vigil_ws_dropped_messages_total")
+    private let connections = Gauge(label: "vigil_ws_connections")
+
+    init(queueCapacity: Int = 256) { self.queueCapacity = queueCapacity }
+
+    /// A new connection's queue. `close()` it when the connection ends.
+    func connect(_ caller: Caller) -> (id: UUID, messages: AsyncStream<String>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(queueCapacity))
+        let id = UUID()
+        let count = subscribers.withLock {
+            $0[id] = Subscriber(caller: caller, channels: [], continuation: continuation)
+            return $0.count
+        }
+        connections.record(count)
+        return (id, stream)
+    }
+
+    func close(_ id: UUID) {
+        let (subscriber, count) = subscribers.withLock { ($0.removeValue(forKey: id), $0.count) }
+        subscriber?.continuation.finish()
+        connections.record(count)
+    }
+
+    /// Ends every connection's queue (shutdown).
+    func closeAll() {
+        let all = subscribers.withLock { s in defer { s.removeAll() }; return Array(s.values) }
+        for s in all { s.continuation.finish() }
+        connections.record(0)
+    }
+
+    enum SubscribeOutcome: Equatable { case subscribed, unknownChannel, forbidden }
+
+    func subscribe(_ id: UUID, to channel: String) -> SubscribeOutcome {
+        guard Self.channels.contains(channel) else { return .unknownChannel }
+        return subscribers.withLock { s in
+            guard var sub = s[id] else { return .forbidden }
+            guard Self.mayRead(channel, role: sub.caller.role) else { return .forbidden }
+            sub.channels.insert(channel)
+            s[id] = sub
+            return .subscribed
+        }
+    }
+
+    func unsubscribe(_ id: UUID, from channel: String) {
+        subscribers.withLock { s in s[id]?.channels.remove(channel) }
+    }
+
+    func publish(_ message: Message) {
+        let targets = subscribers.withLock { s in
+            s.values.filter { $0.channels.contains(message.channel) && Self.visible(message, to: $0.caller) }.map(\.continuation)
+        }
+        for continuation in targets {
+            if case .dropped = continuation.yield(message.text) { dropped.increment() }
+        }
+    }
+
+    static func mayRead(_ channel: String, role: Role) -> Bool {
+        switch channel {
+        case "security": role == .admin || role == .supervisor
+        default: true
+        }
+    }
+
+    /// The same rule as the repositories' scope: admins all, supervisors their tenant, others their own rows.
+    static func visible(_ message: Message, to caller: Caller) -> Bool {
+        if message.administratorsOnly { return caller.role == .admin }
+        switch caller.role {
+        case .admin: return true
+        case .supervisor: return message.tenantID == caller.tenantID
+        default: return message.userID == caller.userID && message.tenantID == caller.tenantID
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+
+/// `/ws`: authenticated by the `Authorization` header, or, for browsers, by a first message
+/// `{"type": "authenticate", "token": "..."}` within 5 seconds (else closed with 4401). Then the client
+/// subscribes to channels (`{"type": "subscribe", "channel": "activity"}`) and receives
+/// `{"type": "message", "channel": ..., "data": ...}` for what its caller may see.
+struct WebSocketController {
+    let services: ServerServices
+    let authenticator: AccessTokenAuthenticator
+    static let authenticationTimeout: Duration = .seconds(5)
+    static let unauthorizedCode = WebSocketErrorCode.unknown(4401)
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.ws("ws", shouldUpgrade: { request, _ in
+            request.headers[.upgrade]?.lowercased() == "websocket" ? .upgrade([:]) : .dontUpgrade
+        }) { inbound, outbound, context in
+            try await self.handle(inbound, outbound, context.requestContext)
+        }
+    }
+
+    private struct ClientMessage: Decodable {
+        var type: String
+        var token: String?
+        var channel: String?
+    }
+
+    private struct Reply: Encodable {
+        var type: String
+        var channel: String?
+        var code: String?
+        var message: String?
+        var user: UserSummary?
+    }
+
+    private struct UserSummary: Encodable {
+        var id: UUID
+        var username: String
+        var role: Role
+        var tenantId: Int
+    }
+
+    private func send(_ reply: Reply, _ outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.write(.text(String(decoding: try APIJSON.encoder.encode(reply), as: UTF8.self)))
+    }
+
+    func handle(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: AppRequestContext) async throws {
+        var messages = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
+        var caller = context.identity
+        if caller == nil {
+            let timer = Task {
+                try await Task.sleep(for: Self.authenticationTimeout)
+                try await outbound.close(Self.unauthorizedCode, reason: "authenticate within 5 seconds")
+            }
+            defer { timer.cancel() }
+            guard case .text(let text) = try await messages.next(),
+                  let message = try? APIJSON.decoder.decode(ClientMessage.self, from: Data(text.utf8)),
+                  message.type == "authenticate", let token = message.token else {
+                try? await outbound.close(Self.unauthorizedCode, reason: "the first message must be {\"type\":\"authenticate\",\"token\":...}")
+                return
+            }
+            timer.cancel()
+            do {
+                caller = try await authenticator.caller(for: token)
+            } catch {
+                try? await outbound.close(Self.unauthorizedCode, reason: "invalid or expired token")
+                return
+            }
+        }
+        guard let caller else { return }
+        try await send(Reply(type: "authenticated", user: UserSummary(id: caller.userID, username: caller.username, role: caller.role,
+                                                                      tenantId: caller.tenantID)), outbound)
+        let (id, queue) = services.hub.connect(caller)
+        defer { services.hub.close(id) }
+        let writer = Task {
+            for await text in queue { try await outbound.write(.text(text)) }
+        }
+        defer { writer.cancel() }
+        while let message = try await messages.next() {
+            guard case .text(let text) = message, let request = try? APIJSON.decoder.decode(ClientMessage.self, from: Data(text.utf8)) else {
+                try await send(Reply(type: "error", code: "bad_message", message: "expected a JSON object with a type"), outbound)
+                continue
+            }
+            switch request.type {
+            case "subscribe":
+                let channel = request.channel ?? ""
+                switch services.hub.subscribe(id, to: channel) {
+                case .subscribed: try await send(Reply(type: "subscribed", channel: channel), outbound)
+                case .unknownChannel:
+                    try await send(Reply(type: "error", channel: channel, code: "unknown_channel",
+                                         message: "channels: \(Hub.channels.sorted().joined(separator: ", "))"), outbound)
+                case .forbidden:
+                    try await send(Reply(type: "error", channel: channel, code: "forbidden", message: "your role may not read \(channel)"), outbound)
+                }
+            case "unsubscribe":
+                services.hub.unsubscribe(id, from: request.channel ?? "")
+                try await send(Reply(type: "unsubscribed", channel: request.channel), outbound)
+            case "ping":
+                try await send(Reply(type: "pong"), outbound)
+            case "authenticate":
+                try await send(Reply(type: "error", code: "already_authenticated", message: "this connection is authenticated"), outbound)
+            default:
+                try await send(Reply(type: "error", code: "bad_message", message: "unknown type \(request.type)"), outbound)
+            }
+        }
+    }
+}
