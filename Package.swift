@@ -43,6 +43,7 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
         .target(
             name: "CVigilOpenCV",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
@@ -87,7 +88,7 @@ let package = Package(
         ),
         .target(
             name: "VigilExport",
-            dependencies: ["VigilCore"],
+            dependencies: ["VigilCore", "VigilStore", "VigilMedia", "CRsvg"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -96,7 +97,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "VigilTracking", dependencies: ["VigilCore"], swiftSettings: strictSettings),
-        .target(name: "VigilRules", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .target(name: "VigilRules", dependencies: ["VigilCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
         .target(
             name: "VigilWebhook",
             dependencies: [
@@ -159,7 +160,7 @@ let package = Package(
         .target(
             name: "VigilTesting",
             dependencies: [
-                "VigilCore", "VigilStore",
+                "VigilCore", "VigilStore", "VigilTracking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -222,7 +223,7 @@ let package = Package(
             dependencies: ["VigilCore", "VigilConfig", "VigilRules", "VigilVision", "VigilTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "VigilIntegrationTests", dependencies: ["vigil", "VigilCore", "VigilStore", "VigilTesting", "VigilMedia"], swiftSettings: strictSettings),
         .testTarget(
             name: "VigilWebhookTests",
             dependencies: [

@@ -104,4 +104,15 @@ static inline int64_t vigil_frame_duration(const AVFrame *frame) {
 static inline int vigil_thread_frame_slice(void) { return FF_THREAD_FRAME | FF_THREAD_SLICE; }
 static inline int64_t vigil_av_time_base(void) { return AV_TIME_BASE; }
 
+/* Encoding and muxing (overlay video, clips). */
+static inline int vigil_avio_flag_write(void) { return AVIO_FLAG_WRITE; }
+static inline int vigil_needs_global_header(const AVFormatContext *ctx) {
+    return (ctx->oformat->flags & AVFMT_GLOBALHEADER) != 0;
+}
+static inline void vigil_set_global_header(AVCodecContext *ctx) { ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER; }
+static inline int vigil_format_has_file(const AVFormatContext *ctx) { return (ctx->oformat->flags & AVFMT_NOFILE) == 0; }
+static inline int vigil_packet_is_key(const AVPacket *pkt) { return (pkt->flags & AV_PKT_FLAG_KEY) != 0; }
+static inline AVRational vigil_rational(int num, int den) { AVRational r = { num, den }; return r; }
+static inline int vigil_seek_flag_backward(void) { return AVSEEK_FLAG_BACKWARD; }
+
 #endif

@@ -60,6 +60,8 @@ public struct StageContext: Sendable {
     public var metrics: any MetricsFactory = MetricsSystem.factory
     /// Draws on frames and encodes pictures (evidence snapshots, overlays); `nil` when the run has none.
     public var renderer: (any FrameRenderer)?
+    /// Cuts evidence clips from sources; `nil` when the run has none.
+    public var clipMaker: (any ClipMaker)?
 
     public init(id: String, logger: Logger, mode: RunMode, shutdown: ShutdownSignal,
                 frameRequirement: FrameRequirement?, window: TimeWindow = .all, inputOverride: String? = nil,

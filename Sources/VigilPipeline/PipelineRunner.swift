@@ -18,6 +18,8 @@ public struct RunOptions: Sendable {
     public var rerun: RerunPolicy?
     /// Handed to every stage (evidence snapshots, overlays).
     public var renderer: (any FrameRenderer)?
+    /// Handed to every stage (evidence clips).
+    public var clipMaker: (any ClipMaker)?
 
     public init(mode: RunMode = .batch, window: TimeWindow = .all, inputOverrides: [String: String] = [:],
                 channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil"), rerun: RerunPolicy? = nil,
@@ -118,6 +120,7 @@ public final class PipelineRunner: Sendable {
         context.runPolicy = runPolicy
         context.buffer = component.buffer
         context.renderer = options.renderer
+        context.clipMaker = options.clipMaker
         let dropped = droppedCounter(component.id)
         context.countDropped = { dropped.increment(by: $0) }
         context.metrics = metrics

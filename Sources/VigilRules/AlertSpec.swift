@@ -40,6 +40,11 @@ public import VigilCore
 ///     path: out/evidence          # files go to <path>/<pipeline>/<alert id>.jpg (+ _crop.jpg)
 ///     crop: true
 ///     quality: 85
+///   clip:                         # optional: a video clip around each alert's start
+///     before: 5s
+///     after: 5s
+///     exact: false                # false: stream copy from the key frame at or before (.mkv); true: re-encoded H.264 (.mp4)
+///     path: out/clips             # clips go to <path>/<pipeline>/<alert id>.mkv|.mp4
 /// ```
 public struct AlertSpec: StageSpec {
     public static let typeName = "alert"
@@ -52,8 +57,17 @@ public struct AlertSpec: StageSpec {
         public var quality: Int
     }
 
+    /// A clip of `[t - before, t + after]` around each alert's start `t`, cut from the (file) source.
+    public struct Clip: Sendable {
+        public var before: Double
+        public var after: Double
+        public var exact: Bool
+        public var path: String
+    }
+
     public var configuration: AlertConfiguration
     public var evidence: Evidence?
+    public var clip: Clip?
 
     public init(configuration: AlertConfiguration, evidence: Evidence? = nil) {
         self.configuration = configuration
@@ -91,6 +105,11 @@ public struct AlertSpec: StageSpec {
             } else {
                 r.error("'evidence' must be a mapping (path, crop, quality) or false", at: node.location)
             }
+        }
+        if let nested = r.nested("clip") {
+            clip = Clip(before: nested.duration("before") ?? 5, after: nested.duration("after") ?? 5,
+                        exact: nested.bool("exact") ?? false, path: nested.string("path") ?? "out/clips")
+            nested.finish()
         }
         r.finish()
     }

@@ -8,6 +8,7 @@ final class AlertStage: Stage {
     private let evidence: EvidenceWriter?
     /// Evidence paths by alert id, carried on the alert's later events too.
     private var evidencePaths: [String: [String]] = [:]
+    private let clips: AlertClips?
 
     init(spec: AlertSpec, context: StageContext) throws {
         engine = try AlertEngine(spec.configuration)
@@ -20,6 +21,16 @@ final class AlertStage: Stage {
             evidence = EvidenceWriter(folder: folder, renderer: renderer, crop: settings.crop, quality: settings.quality)
         } else {
             evidence = nil
+        }
+        if let settings = spec.clip {
+            guard let maker = context.clipMaker else {
+                throw VigilError(.invalidPipeline, "the alert stage cuts clips but this run has no clip maker; "
+                                 + "remove 'clip' or run it through `vigil run`", subject: context.id)
+            }
+            clips = AlertClips(settings: settings, maker: maker, folder: context.resolvePath(settings.path) + "/" + context.pipelineName,
+                               sources: context.runPolicy.inputs, logger: context.logger)
+        } else {
+            clips = nil
         }
     }
 
@@ -41,6 +52,11 @@ final class AlertStage: Stage {
         guard let id = event.alertID else { return event }
         if event.phase == .start, let evidence, let frame, let subject = item.evidence {
             evidencePaths[id] = try evidence.write(event, subject: subject, frame: frame)
+        }
+        if event.phase == .start, let clips, let clip = try clips.cut(for: event) {
+            evidencePaths[id, default: []].append(clip.path)
+            event.attributes["clip_requested_start"] = String(clip.requestedStart)
+            event.attributes["clip_actual_start"] = String(clip.actualStart)
         }
         event.evidence = evidencePaths[id] ?? []
         if event.phase == .end { evidencePaths[id] = nil }

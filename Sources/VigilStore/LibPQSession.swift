@@ -120,7 +120,7 @@ final class LibPQSession {
     // MARK: Connecting
 
     /// The open connection, connecting first when there is none or it is unusable.
-    private func connected() throws -> OpaquePointer {
+    func connected() throws -> OpaquePointer {
         try throwIfCancelled()
         if let connection {
             if PQstatus(connection) == CONNECTION_OK { return connection }
@@ -183,7 +183,7 @@ final class LibPQSession {
 
     // MARK: Waiting
 
-    private func flush(_ conn: OpaquePointer, _ deadline: Deadline) throws {
+    func flush(_ conn: OpaquePointer, _ deadline: Deadline) throws {
         while true {
             let flushed = PQflush(conn)
             if flushed == 0 { return }
@@ -195,7 +195,7 @@ final class LibPQSession {
     }
 
     /// The next result of the current command, or nil when it has no more.
-    private func nextResult(_ conn: OpaquePointer, _ deadline: Deadline) throws -> OpaquePointer? {
+    func nextResult(_ conn: OpaquePointer, _ deadline: Deadline) throws -> OpaquePointer? {
         while PQisBusy(conn) == 1 {
             try wait(conn, for: .read, deadline, "waiting for the server's answer")
             if PQconsumeInput(conn) == 0 { throw connectionError(conn, "reading the server's answer") }
@@ -206,7 +206,7 @@ final class LibPQSession {
     /// Reads every result of the current command; returns the rows of the last one that had rows, throws
     /// the first error.
     @discardableResult
-    private func drainResults(_ conn: OpaquePointer, _ deadline: Deadline) throws -> [[String?]] {
+    func drainResults(_ conn: OpaquePointer, _ deadline: Deadline) throws -> [[String?]] {
         var rows: [[String?]] = []
         var failure: LibPQError?
         while let result = try nextResult(conn, deadline) {
@@ -242,12 +242,12 @@ final class LibPQSession {
         return rows
     }
 
-    private enum Readiness { case read, write, readOrWrite }
+    enum Readiness { case read, write, readOrWrite }
 
     /// Waits until the socket is ready, the deadline passes (the connection is dropped: its state is
     /// unknown) or the job is cancelled.
     @discardableResult
-    private func wait(_ conn: OpaquePointer, for readiness: Readiness, _ deadline: Deadline, _ doing: String,
+    func wait(_ conn: OpaquePointer, for readiness: Readiness, _ deadline: Deadline, _ doing: String,
                       timeout: Duration? = nil) throws -> (readable: Bool, writable: Bool) {
         let socket = PQsocket(conn)
         guard socket >= 0 else { throw connectionError(conn, doing) }
@@ -293,18 +293,18 @@ final class LibPQSession {
 
     // MARK: Errors
 
-    private func check(_ ok: Bool, _ conn: OpaquePointer, _ doing: String) throws {
+    func check(_ ok: Bool, _ conn: OpaquePointer, _ doing: String) throws {
         if !ok { throw connectionError(conn, doing) }
     }
 
     /// The connection failed while `doing` something: drops it and describes why.
-    private func connectionError(_ conn: OpaquePointer, _ doing: String) -> LibPQError {
+    func connectionError(_ conn: OpaquePointer, _ doing: String) -> LibPQError {
         let message = Self.errorMessage(conn)
         discard()
         return LibPQError(.connectionLost, message.isEmpty ? "connection lost while \(doing)" : message)
     }
 
-    private func resultError(_ result: OpaquePointer, _ conn: OpaquePointer) -> LibPQError {
+    func resultError(_ result: OpaquePointer, _ conn: OpaquePointer) -> LibPQError {
         func field(_ code: Character) -> String? {
             guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
             return String(cString: value)

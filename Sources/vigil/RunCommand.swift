@@ -5,6 +5,7 @@ import ServiceLifecycle
 import UnixSignals
 public import VigilCore
 import VigilPipeline
+import VigilMedia
 import VigilVision
 
 struct RunCommand: AsyncParsableCommand {
@@ -105,10 +106,11 @@ struct RunCommand: AsyncParsableCommand {
             printError(VigilError(.invalidArgument, "--to must be after --from"))
             throw ExitCode.failure
         }
-        let options = RunOptions(mode: mode, window: window, inputOverrides: overrides,
+        var options = RunOptions(mode: mode, window: window, inputOverrides: overrides,
                                  channelCapacity: channelCapacity, logger: logger,
                                  rerun: try RerunPolicy.fromFlags(resume: resume, replace: replace) ?? job?.rerun,
                                  renderer: OpenCVRenderer())
+        options.clipMaker = MediaClipMaker()
         let runner = PipelineRunner(spec: spec, options: options)
         let outcome = RunOutcome()
         let pipeline = PipelineService(runner: runner) { outcome.summary = $0 }

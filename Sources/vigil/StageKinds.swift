@@ -22,6 +22,8 @@ enum StageKinds {
         AggregateSpec.self,
         // sinks
         JSONLinesSinkSpec.self,
+        ExportSinkSpec.self,
+        OverlaySinkSpec.self,
         PostgresSinkSpec.self,
         WebhookSinkSpec.self,
     ]

@@ -19,7 +19,7 @@ struct Vigil: AsyncParsableCommand {
           vigil probe samples/vtest.avi
         """,
         subcommands: [ValidateCommand.self, GraphCommand.self, RunCommand.self, ProbeCommand.self, ModelsCommand.self,
-                      TrackCommand.self, DbCommand.self, ServeCommand.self, UsersCommand.self]
+                      TrackCommand.self, DbCommand.self, ServeCommand.self, UsersCommand.self, ExportCommand.self]
     )
 
     static func main() async {

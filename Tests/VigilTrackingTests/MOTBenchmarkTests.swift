@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 @testable import VigilTracking
+import VigilTesting
 
 /// The MOT development set committed with the tests (Tests/Fixtures/mot, provenance in its README).
 let motDataDirectory: String = {

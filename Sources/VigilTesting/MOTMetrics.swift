@@ -1,18 +1,22 @@
-import VigilCore
-@testable import VigilTracking
+public import VigilCore
+import VigilTracking
 
 /// CLEAR-MOT MOTA and IDF1 with IoU >= 0.5 matches, as py-motmetrics computes them.
-struct MOTMetrics {
-    var mota: Double
-    var idf1: Double
-    var switches: Int
-    var falsePositives: Int
-    var misses: Int
+public struct MOTMetrics: Sendable {
+    public var mota: Double
+    public var idf1: Double
+    public var switches: Int
+    public var falsePositives: Int
+    public var misses: Int
 
-    struct Row { var id: Int; var box: BoundingBox }
+    public struct Row: Sendable {
+        public var id: Int
+        public var box: BoundingBox
+        public init(id: Int, box: BoundingBox) { self.id = id; self.box = box }
+    }
 
     /// `gt[f]` and `hyp[f]` hold the boxes of frame f.
-    static func compute(gt: [[Row]], hyp: [[Row]]) -> MOTMetrics {
+    public static func compute(gt: [[Row]], hyp: [[Row]]) -> MOTMetrics {
         var solver = LinearAssignmentSolver()
         var lastMatch: [Int: Int] = [:]   // gt id -> hyp id of its latest match
         var fp = 0, fn = 0, sw = 0, numGT = 0, numHyp = 0
