@@ -28,7 +28,8 @@ struct Row {
     func optionalTime(_ i: Int) -> Date? { values[i].time }
     func optionalUUID(_ i: Int) -> UUID? { values[i].text.flatMap(UUID.init(uuidString:)) }
     /// A JSON column selected as `::text`, decoded as a free-form object.
-    func json(_ i: Int) -> JSONValue { values[i].text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? .object([:]) }
+    func json(_ i: Int) -> JSONValue { values[i].text.flatMap { try? Self.decoder.decode(JSONValue.self, from: Data($0.utf8)) } ?? .object([:]) }
+    private static let decoder = JSONDecoder()
 }
 
 /// Free-form JSON (attributes, details) passed through the API as it is stored.
