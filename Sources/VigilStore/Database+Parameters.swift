@@ -7,16 +7,18 @@ import PostgresNIO
 /// parameters (`$1`, `$2`, ...), never spliced into the SQL text. Text-like and uuid columns come back as
 /// `.text`; other types should be cast in the query (`::text`, `to_json(...)::text`).
 extension Database {
-    /// Runs one statement and returns its rows.
-    public func query(_ sql: String, _ binds: [SQLValue] = [], doing: String) async throws -> [[SQLValue]] {
+    /// Runs one statement and returns its rows. (`binding:` has no default on purpose: without it, a
+    /// string literal with interpolations would resolve here instead of to postgres-nio's `PostgresQuery`,
+    /// whose interpolations are binds, and splice the values into the text.)
+    public func query(_ sql: String, binding binds: [SQLValue], doing: String) async throws -> [[SQLValue]] {
         try await withConnection(doing: doing) { connection in
             try await SQLSession(connection: connection, logger: self.logger).query(sql, binds)
         }
     }
 
     /// Runs one statement, discarding its rows.
-    public func execute(_ sql: String, _ binds: [SQLValue] = [], doing: String) async throws {
-        _ = try await query(sql, binds, doing: doing)
+    public func execute(_ sql: String, binding binds: [SQLValue], doing: String) async throws {
+        _ = try await query(sql, binding: binds, doing: doing)
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.

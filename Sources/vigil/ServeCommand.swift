@@ -93,6 +93,6 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension Database {
     static func count(users database: Database) async throws -> Int {
-        try await database.query("SELECT count(*) FROM users", doing: "counting users").first?.first?.int ?? 0
+        try await database.query("SELECT count(*) FROM users", binding: [], doing: "counting users").first?.first?.int ?? 0
     }
 }

@@ -72,7 +72,7 @@ struct ActivityRepository: Sendable {
                     \(sql.bind(e.source)), \(sql.bind(e.details.text))::jsonb)
             RETURNING \(Self.columns)
             """
-        return try Self.entry(Row(try await database.query(text, sql.binds, doing: "writing the activity log")[0]))
+        return try Self.entry(Row(try await database.query(text, binding: sql.binds, doing: "writing the activity log")[0]))
     }
 
     /// Audit rows only administrators read: a request for another tenant's resource is recorded, but showing
@@ -92,7 +92,7 @@ struct ActivityRepository: Sendable {
         }
         let text = "SELECT \(Self.columns) FROM activity_logs a WHERE \(conditions.joined(separator: " AND ")) "
             + "ORDER BY a.time DESC, a.id DESC LIMIT \(sql.bind(filter.limit))"
-        return try await database.query(text, sql.binds, doing: "reading the activity log").map { try Self.entry(Row($0)) }
+        return try await database.query(text, binding: sql.binds, doing: "reading the activity log").map { try Self.entry(Row($0)) }
     }
 
     struct SummaryRow: Codable, Sendable {
@@ -111,7 +111,7 @@ struct ActivityRepository: Sendable {
             SELECT a.action, date_trunc('hour', a.time), a.outcome, count(*) FROM activity_logs a WHERE \(conditions.joined(separator: " AND "))
             GROUP BY 1, 2, 3 ORDER BY 2, 1, 3 LIMIT 10000
             """
-        return try await database.query(text, sql.binds, doing: "summarising the activity log").map {
+        return try await database.query(text, binding: sql.binds, doing: "summarising the activity log").map {
             let r = Row($0)
             return SummaryRow(action: try r.text(0), hour: try r.time(1), outcome: try r.text(2), count: try r.int(3))
         }
@@ -138,7 +138,7 @@ struct ActivityRepository: Sendable {
         return try await database.query("""
             SELECT count(*) FROM activity_logs WHERE action = 'auth.login' AND outcome = 'failure'
             AND time > now() - interval '\(seconds) seconds' AND \(key.joined(separator: " AND "))
-            """, sql.binds, doing: "counting failed log-ins").first?.first?.int ?? 0
+            """, binding: sql.binds, doing: "counting failed log-ins").first?.first?.int ?? 0
     }
 
     func recentDenials(userID: UUID, within seconds: Int) async throws -> Int {
@@ -146,7 +146,7 @@ struct ActivityRepository: Sendable {
         return try await database.query("""
             SELECT count(*) FROM activity_logs WHERE action = 'access.cross_tenant' AND outcome = 'denied'
             AND time > now() - interval '\(seconds) seconds' AND user_id = \(sql.bind(userID))
-            """, sql.binds, doing: "counting denied requests").first?.first?.int ?? 0
+            """, binding: sql.binds, doing: "counting denied requests").first?.first?.int ?? 0
     }
 
     /// Successful log-ins of a user in the last `days` days before `now`, excluding `excludingID`, and how many fell in `hour` (UTC).
@@ -156,7 +156,7 @@ struct ActivityRepository: Sendable {
             SELECT count(*), count(*) FILTER (WHERE extract(hour FROM time AT TIME ZONE 'UTC') = \(sql.bind(hour)))
             FROM activity_logs WHERE action = 'auth.login' AND outcome = 'success' AND user_id = \(sql.bind(userID))
             AND time > now() - interval '\(days) days' AND id <> \(sql.bind(excludingID))
-            """, sql.binds, doing: "reading log-in hours")
+            """, binding: sql.binds, doing: "reading log-in hours")
         let r = Row(rows[0])
         return (try r.int(0), try r.int(1))
     }

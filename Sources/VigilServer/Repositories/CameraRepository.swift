@@ -31,19 +31,19 @@ struct CameraRepository: Sendable {
         if let search, !search.isEmpty { conditions.append("c.name ILIKE \(sql.bind("%" + UserRepository.escapeLike(search) + "%"))") }
         let text = "SELECT \(Self.columns) FROM cameras c WHERE \(conditions.joined(separator: " AND ")) ORDER BY c.id "
             + "LIMIT \(sql.bind(limit)) OFFSET \(sql.bind(offset))"
-        return try await database.query(text, sql.binds, doing: "listing cameras").map { try Self.camera(Row($0)) }
+        return try await database.query(text, binding: sql.binds, doing: "listing cameras").map { try Self.camera(Row($0)) }
     }
 
     func get(_ id: Int, scope: Scope) async throws -> Camera? {
         var sql = SQLBuilder()
         let text = "SELECT \(Self.columns) FROM cameras c WHERE c.id = \(sql.bind(id)) AND \(scope.cameras("c", &sql))"
-        return try await database.query(text, sql.binds, doing: "reading a camera").first.map { try Self.camera(Row($0)) }
+        return try await database.query(text, binding: sql.binds, doing: "reading a camera").first.map { try Self.camera(Row($0)) }
     }
 
     /// For the audit log only: the tenant owning a camera the caller could not see (never returned to the caller).
     func unscopedOwner(_ id: Int) async throws -> Int? {
         var sql = SQLBuilder()
-        return try await database.query("SELECT tenant_id FROM cameras WHERE id = \(sql.bind(id))", sql.binds,
+        return try await database.query("SELECT tenant_id FROM cameras WHERE id = \(sql.bind(id))", binding: sql.binds,
                                         doing: "auditing a camera lookup").first?.first?.int
     }
 
@@ -55,7 +55,7 @@ struct CameraRepository: Sendable {
             \(sql.bind(url.map(SQLValue.text) ?? .null)), \(h)) RETURNING \(Self.columns)
             """
         do {
-            return try Self.camera(Row(try await database.query(text, sql.binds, doing: "creating a camera")[0]))
+            return try Self.camera(Row(try await database.query(text, binding: sql.binds, doing: "creating a camera")[0]))
         } catch where StoreError.isUniqueViolation(error) {
             throw APIError.conflict("the tenant already has a camera named \(name)")
         } catch where StoreError.isForeignKeyViolation(error) {
@@ -75,7 +75,7 @@ struct CameraRepository: Sendable {
         if sets.isEmpty { return try await get(id, scope: scope) }
         let text = "UPDATE cameras c SET \(sets.joined(separator: ", ")) WHERE c.id = \(sql.bind(id)) AND \(scope.cameras("c", &sql)) RETURNING \(Self.columns)"
         do {
-            return try await database.query(text, sql.binds, doing: "updating a camera").first.map { try Self.camera(Row($0)) }
+            return try await database.query(text, binding: sql.binds, doing: "updating a camera").first.map { try Self.camera(Row($0)) }
         } catch where StoreError.isUniqueViolation(error) {
             throw APIError.conflict("the tenant already has a camera with this name")
         }
@@ -84,7 +84,7 @@ struct CameraRepository: Sendable {
     func delete(_ id: Int, scope: Scope) async throws -> Bool {
         var sql = SQLBuilder()
         let text = "DELETE FROM cameras c WHERE c.id = \(sql.bind(id)) AND \(scope.cameras("c", &sql)) RETURNING c.id"
-        return try await !database.query(text, sql.binds, doing: "deleting a camera").isEmpty
+        return try await !database.query(text, binding: sql.binds, doing: "deleting a camera").isEmpty
     }
 
     /// Camera ids assigned to a user the caller may see.
@@ -94,7 +94,7 @@ struct CameraRepository: Sendable {
             SELECT ca.camera_id FROM camera_assignments ca JOIN users u ON u.id = ca.user_id JOIN cameras c ON c.id = ca.camera_id
             WHERE ca.user_id = \(sql.bind(userID)) AND \(scope.users("u", &sql)) AND \(scope.cameras("c", &sql)) ORDER BY ca.camera_id
             """
-        return try await database.query(text, sql.binds, doing: "reading camera assignments").compactMap { $0.first?.int }
+        return try await database.query(text, binding: sql.binds, doing: "reading camera assignments").compactMap { $0.first?.int }
     }
 
     /// Replaces a user's assignments by `cameraIDs`, all of which must be cameras of the user's tenant that the

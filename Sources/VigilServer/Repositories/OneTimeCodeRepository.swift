@@ -25,13 +25,13 @@ struct OneTimeCodeRepository: Sendable {
                 attempts = 0, sent_at = now()
             WHERE o.sent_at <= now() - interval '\(Int(Self.resendInterval)) seconds'
             RETURNING true
-            """, sql.binds, doing: "issuing a one-time code")
+            """, binding: sql.binds, doing: "issuing a one-time code")
         if !rows.isEmpty { return .issued(code: code) }
         var wait = SQLBuilder()
         let seconds = try await database.query("""
             SELECT ceil(extract(epoch FROM sent_at + interval '\(Int(Self.resendInterval)) seconds' - now()))::int
             FROM one_time_codes WHERE user_id = \(wait.bind(userID)) AND purpose = \(wait.bind(purpose))
-            """, wait.binds, doing: "reading a one-time code").first?.first?.int ?? 1
+            """, binding: wait.binds, doing: "reading a one-time code").first?.first?.int ?? 1
         return .tooSoon(retryAfter: max(1, seconds))
     }
 

@@ -17,7 +17,7 @@ public struct OutboxRepository: Sendable {
     func add(_ mail: Mail) async throws {
         var sql = SQLBuilder()
         try await database.execute("INSERT INTO mail_outbox (recipient, subject, body) VALUES (\(sql.bind(mail.to)), \(sql.bind(mail.subject)), \(sql.bind(mail.body)))",
-                                   sql.binds, doing: "writing to the mail outbox")
+                                   binding: sql.binds, doing: "writing to the mail outbox")
     }
 
     /// The newest messages, optionally for one recipient.
@@ -25,7 +25,7 @@ public struct OutboxRepository: Sendable {
         var sql = SQLBuilder()
         let filter = recipient.map { "WHERE lower(recipient) = lower(\(sql.bind($0)))" } ?? ""
         return try await database.query("SELECT id, created_at, recipient, subject, body FROM mail_outbox \(filter) ORDER BY id DESC LIMIT \(sql.bind(limit))",
-                                        sql.binds, doing: "reading the mail outbox").map {
+                                        binding: sql.binds, doing: "reading the mail outbox").map {
             let r = Row($0)
             return OutboxMessage(id: try r.int(0), createdAt: try r.time(1), recipient: try r.text(2), subject: try r.text(3), body: try r.text(4))
         }

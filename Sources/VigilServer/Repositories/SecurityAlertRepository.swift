@@ -74,6 +74,6 @@ struct SecurityAlertRepository: Sendable {
         if let from { conditions.append("e.time >= \(sql.bind(from))") }
         if let to { conditions.append("e.time < \(sql.bind(to))") }
         let text = "SELECT \(Self.columns) FROM events e WHERE \(conditions.joined(separator: " AND ")) ORDER BY e.time DESC LIMIT \(sql.bind(limit))"
-        return try await database.query(text, sql.binds, doing: "reading security alerts").map { try Self.alert(Row($0)) }
+        return try await database.query(text, binding: sql.binds, doing: "reading security alerts").map { try Self.alert(Row($0)) }
     }
 }

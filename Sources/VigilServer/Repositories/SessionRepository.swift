@@ -70,7 +70,7 @@ struct SessionRepository: Sendable {
         try await database.execute("""
             UPDATE sessions SET revoked_at = now(), revoked_reason = \(sql.bind(reason))
             WHERE id = \(sql.bind(session)) AND user_id = \(sql.bind(userID)) AND revoked_at IS NULL
-            """, sql.binds, doing: "revoking a session")
+            """, binding: sql.binds, doing: "revoking a session")
     }
 
     /// Revokes every session of a user (password change, deactivation); returns their ids.
@@ -79,7 +79,7 @@ struct SessionRepository: Sendable {
         return try await database.query("""
             UPDATE sessions SET revoked_at = now(), revoked_reason = \(sql.bind(reason))
             WHERE user_id = \(sql.bind(userID)) AND revoked_at IS NULL RETURNING id::text
-            """, sql.binds, doing: "revoking sessions").compactMap { $0.first?.text.flatMap(UUID.init(uuidString:)) }
+            """, binding: sql.binds, doing: "revoking sessions").compactMap { $0.first?.text.flatMap(UUID.init(uuidString:)) }
     }
 
     /// What the authenticator checks for every token: the user's state and whether the session still stands.
@@ -96,7 +96,7 @@ struct SessionRepository: Sendable {
         let rows = try await database.query("""
             SELECT u.username, u.role, u.tenant_id, u.status, s.revoked_at IS NOT NULL
             FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.id = \(sql.bind(userID)) AND s.id = \(sql.bind(session))
-            """, sql.binds, doing: "checking a session")
+            """, binding: sql.binds, doing: "checking a session")
         guard let values = rows.first else { return nil }
         let r = Row(values)
         guard let role = Role(rawValue: try r.text(1)), let status = AccountStatus(rawValue: try r.text(3)) else { return nil }

@@ -17,20 +17,20 @@ struct TenantRepository: Sendable {
         var sql = SQLBuilder()
         let text = "SELECT t.id, t.name, t.created_at FROM tenants t WHERE \(scope.tenants("t", &sql)) ORDER BY t.id "
             + "LIMIT \(sql.bind(limit)) OFFSET \(sql.bind(offset))"
-        return try await database.query(text, sql.binds, doing: "listing tenants").map { try Self.tenant(Row($0)) }
+        return try await database.query(text, binding: sql.binds, doing: "listing tenants").map { try Self.tenant(Row($0)) }
     }
 
     func get(_ id: Int, scope: Scope) async throws -> Tenant? {
         var sql = SQLBuilder()
         let text = "SELECT t.id, t.name, t.created_at FROM tenants t WHERE t.id = \(sql.bind(id)) AND \(scope.tenants("t", &sql))"
-        return try await database.query(text, sql.binds, doing: "reading a tenant").first.map { try Self.tenant(Row($0)) }
+        return try await database.query(text, binding: sql.binds, doing: "reading a tenant").first.map { try Self.tenant(Row($0)) }
     }
 
     func create(name: String) async throws -> Tenant {
         var sql = SQLBuilder()
         do {
             let rows = try await database.query("INSERT INTO tenants (name) VALUES (\(sql.bind(name))) RETURNING id, name, created_at",
-                                                sql.binds, doing: "creating a tenant")
+                                                binding: sql.binds, doing: "creating a tenant")
             return try Self.tenant(Row(rows[0]))
         } catch where StoreError.isUniqueViolation(error) {
             throw APIError.conflict("a tenant named \(name) already exists")
@@ -42,7 +42,7 @@ struct TenantRepository: Sendable {
         let text = "UPDATE tenants t SET name = \(sql.bind(name)) WHERE t.id = \(sql.bind(id)) AND \(scope.tenants("t", &sql)) "
             + "RETURNING t.id, t.name, t.created_at"
         do {
-            return try await database.query(text, sql.binds, doing: "renaming a tenant").first.map { try Self.tenant(Row($0)) }
+            return try await database.query(text, binding: sql.binds, doing: "renaming a tenant").first.map { try Self.tenant(Row($0)) }
         } catch where StoreError.isUniqueViolation(error) {
             throw APIError.conflict("a tenant named \(name) already exists")
         }
@@ -51,6 +51,6 @@ struct TenantRepository: Sendable {
     func delete(_ id: Int, scope: Scope) async throws -> Bool {
         var sql = SQLBuilder()
         let text = "DELETE FROM tenants t WHERE t.id = \(sql.bind(id)) AND \(scope.tenants("t", &sql)) RETURNING t.id"
-        return try await !database.query(text, sql.binds, doing: "deleting a tenant").isEmpty
+        return try await !database.query(text, binding: sql.binds, doing: "deleting a tenant").isEmpty
     }
 }

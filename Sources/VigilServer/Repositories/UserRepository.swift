@@ -50,7 +50,7 @@ struct UserRepository: Sendable {
             RETURNING \(Self.columns)
             """
         do {
-            let rows = try await database.query(text, sql.binds, doing: "creating a user")
+            let rows = try await database.query(text, binding: sql.binds, doing: "creating a user")
             return try Self.user(Row(rows[0]))
         } catch where StoreError.isUniqueViolation(error) {
             throw APIError.conflict("a user with this username or e-mail already exists")
@@ -66,7 +66,7 @@ struct UserRepository: Sendable {
         let rows = try await database.query("""
             SELECT \(Self.columns), u.password_hash FROM users u WHERE lower(u.username) = lower(\(key)) OR lower(u.email) = lower(\(key))
             ORDER BY lower(u.username) = lower(\(key)) DESC LIMIT 1
-            """, sql.binds, doing: "looking up an account")
+            """, binding: sql.binds, doing: "looking up an account")
         guard let row = rows.first else { return nil }
         return (try Self.user(Row(row)), try Row(row).text(10))
     }
@@ -74,7 +74,7 @@ struct UserRepository: Sendable {
     /// For the authenticator: the token's user if it exists (the caller is this user).
     func unscopedByID(_ id: UUID) async throws -> User? {
         var sql = SQLBuilder()
-        let rows = try await database.query("SELECT \(Self.columns) FROM users u WHERE u.id = \(sql.bind(id))", sql.binds,
+        let rows = try await database.query("SELECT \(Self.columns) FROM users u WHERE u.id = \(sql.bind(id))", binding: sql.binds,
                                             doing: "reading a user")
         return try rows.first.map { try Self.user(Row($0)) }
     }
@@ -82,13 +82,13 @@ struct UserRepository: Sendable {
     func get(_ id: UUID, scope: Scope) async throws -> User? {
         var sql = SQLBuilder()
         let text = "SELECT \(Self.columns) FROM users u WHERE u.id = \(sql.bind(id)) AND \(scope.users("u", &sql))"
-        return try await database.query(text, sql.binds, doing: "reading a user").first.map { try Self.user(Row($0)) }
+        return try await database.query(text, binding: sql.binds, doing: "reading a user").first.map { try Self.user(Row($0)) }
     }
 
     func passwordHash(_ id: UUID, scope: Scope) async throws -> String? {
         var sql = SQLBuilder()
         let text = "SELECT u.password_hash FROM users u WHERE u.id = \(sql.bind(id)) AND \(scope.users("u", &sql))"
-        return try await database.query(text, sql.binds, doing: "reading a user").first?.first?.text
+        return try await database.query(text, binding: sql.binds, doing: "reading a user").first?.first?.text
     }
 
     func list(_ filter: UserFilter, scope: Scope) async throws -> (users: [User], total: Int) {
@@ -105,14 +105,14 @@ struct UserRepository: Sendable {
             SELECT \(Self.columns), count(*) OVER () FROM users u WHERE \(conditions.joined(separator: " AND "))
             ORDER BY u.created_at, u.id LIMIT \(sql.bind(filter.limit)) OFFSET \(sql.bind(filter.offset))
             """
-        let rows = try await database.query(text, sql.binds, doing: "listing users")
+        let rows = try await database.query(text, binding: sql.binds, doing: "listing users")
         var total = rows.first.flatMap { $0[10].int } ?? 0
         if rows.isEmpty, filter.offset > 0 {
             // Past the end: count separately so the client still learns the total.
             var count = SQLBuilder()
             var c = [scope.users("u", &count)]
             if let tenant = filter.tenantID { c.append("u.tenant_id = \(count.bind(tenant))") }
-            total = try await database.query("SELECT count(*) FROM users u WHERE \(c.joined(separator: " AND "))", count.binds,
+            total = try await database.query("SELECT count(*) FROM users u WHERE \(c.joined(separator: " AND "))", binding: count.binds,
                                              doing: "counting users").first?.first?.int ?? 0
         }
         return (try rows.map { try Self.user(Row($0)) }, total)
@@ -139,7 +139,7 @@ struct UserRepository: Sendable {
         if let v = changes.passwordHash { sets.append("password_hash = \(sql.bind(v))") }
         let text = "UPDATE users u SET \(sets.joined(separator: ", ")) WHERE u.id = \(sql.bind(id)) AND \(scope.users("u", &sql)) RETURNING \(Self.columns)"
         do {
-            return try await database.query(text, sql.binds, doing: "updating a user").first.map { try Self.user(Row($0)) }
+            return try await database.query(text, binding: sql.binds, doing: "updating a user").first.map { try Self.user(Row($0)) }
         } catch where StoreError.isUniqueViolation(error) {
             throw APIError.conflict("a user with this e-mail already exists")
         }
@@ -148,11 +148,11 @@ struct UserRepository: Sendable {
     func delete(_ id: UUID, scope: Scope) async throws -> Bool {
         var sql = SQLBuilder()
         let text = "DELETE FROM users u WHERE u.id = \(sql.bind(id)) AND \(scope.users("u", &sql)) RETURNING u.id::text"
-        return try await !database.query(text, sql.binds, doing: "deleting a user").isEmpty
+        return try await !database.query(text, binding: sql.binds, doing: "deleting a user").isEmpty
     }
 
     func count() async throws -> Int {
-        try await database.query("SELECT count(*) FROM users", doing: "counting users").first?.first?.int ?? 0
+        try await database.query("SELECT count(*) FROM users", binding: [], doing: "counting users").first?.first?.int ?? 0
     }
 
     /// `%`, `_` and `\` match themselves.
@@ -165,7 +165,7 @@ extension UserRepository {
     /// For the audit log only: the tenant of a user the caller could not see (never returned to the caller).
     func unscopedTenant(of id: UUID) async throws -> Int? {
         var sql = SQLBuilder()
-        return try await database.query("SELECT tenant_id FROM users WHERE id = \(sql.bind(id))", sql.binds,
+        return try await database.query("SELECT tenant_id FROM users WHERE id = \(sql.bind(id))", binding: sql.binds,
                                         doing: "auditing a user lookup").first?.first?.int
     }
 }
