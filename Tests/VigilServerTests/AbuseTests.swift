@@ -58,7 +58,7 @@ import VigilServer
             }
             // Hostile bodies: wrong types, unknown roles, NUL bytes, huge names.
             let bodies: [Any] = [["username": 5], ["username": "' OR 1=1", "email": "x", "password": "y", "role": "god"],
-                                 ["username": "ok-name", "email": "a@b.co", "password": String(repeating: "p", count: 100), "role": "viewer"],
+                                 ["username": "ok-name", "email": "a@b.co", "password": String(repeating: "p", count: 1025), "role": "viewer"],
                                  ["username": "nul\u{0}name", "email": "n@b.co", "password": "long enough pass", "role": "viewer"], [1, 2, 3]]
             for body in bodies {
                 let reply = try await server.request(.POST, "/api/v1/users", token: admin.token, json: body)

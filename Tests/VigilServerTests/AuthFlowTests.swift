@@ -118,7 +118,7 @@ import VigilTesting
 
     /// Changing the password ends every session and the old password stops working.
     @Test func passwordChangeRevokesEverySession() async throws {
-        try await TestServer.with { server in
+        try await TestServer.with({ $0.bcryptCost = 12 }) { server in
             let gus = try await server.account("gus", role: .viewer)
             let second = try await server.post("/api/v1/auth/login", ["username": "gus", "password": gus.password])
             let token2 = try #require(second["access_token"] as? String)

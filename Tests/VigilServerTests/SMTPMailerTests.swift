@@ -178,7 +178,8 @@ import VigilTesting
         }
         #expect(error.code == .mailTLS, "\(error)")
         #expect(error.description.contains("TLS failed during EHLO (the TLS handshake after STARTTLS)"), "\(error)")
-        #expect(error.description.contains("CERTIFICATE_VERIFY_FAILED"), "\(error)")
+        // BoringSSL's reason when its error wins the race with the closing channel (under load it may not).
+        #expect(error.description.contains("CERTIFICATE_VERIFY_FAILED") || error.description.contains("closed during the handshake"), "\(error)")
         #expect(error.description.contains("tls_verify=off"), "\(error)")
         #expect(try receiver.messages().isEmpty)
     }

@@ -15,6 +15,7 @@ struct TestServer: Sendable {
     let port: Int
     let database: Database
     let secret: [UInt8]
+    let bcryptCost: UInt8
     var base: String { "http://127.0.0.1:\(port)" }
 
     static let secret = Array("test-secret-for-vigil-server-tests-0123456789".utf8)
@@ -27,7 +28,9 @@ struct TestServer: Sendable {
 
     static func with<R: Sendable>(_ configure: (inout ServerConfiguration) -> Void = { _ in },
                                   _ body: @Sendable (TestServer) async throws -> R) async throws -> R {
-        var configuration = ServerConfiguration(port: 0)
+        // bcrypt at cost 12 takes about a second in a debug build, and the suite's servers share NIO's two
+        // pool threads: tests hash at cost 4 unless they set it (the ones about the stored hash use 12).
+        var configuration = ServerConfiguration(port: 0, bcryptCost: 4)
         configure(&configuration)
         let config = configuration
         return try await TestPostgres.withFreshDatabase { url in
@@ -41,7 +44,7 @@ struct TestServer: Sendable {
                     tasks.addTask { try await group.run() }
                     var iterator = ports.makeAsyncIterator()
                     guard let port = await iterator.next() else { throw TestServerError("the server did not start") }
-                    let server = TestServer(port: port, database: database, secret: secret)
+                    let server = TestServer(port: port, database: database, secret: secret, bcryptCost: config.bcryptCost)
                     do {
                         let result = try await body(server)
                         await group.triggerGracefulShutdown()
@@ -80,7 +83,7 @@ struct TestServer: Sendable {
             request.body = .bytes(ByteBuffer(string: body))
         }
         for (name, value) in extra { request.headers.replaceOrAdd(name: name, value: value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 16 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
     }
@@ -100,7 +103,7 @@ struct TestServer: Sendable {
 
     /// Creates an active account directly (as `vigil users create` does) and logs it in through the API.
     func account(_ username: String, role: Role, tenant: Int = 1, password: String = "a long enough password") async throws -> Account {
-        let created = try await AccountAdministration(database: database).create(username: username, email: "\(username)@example.com",
+        let created = try await AccountAdministration(database: database, bcryptCost: bcryptCost).create(username: username, email: "\(username)@example.com",
                                                                                  password: password, role: role, tenantID: tenant)
         let login = try await post("/api/v1/auth/login", ["username": username, "password": password])
         guard login.status == 200, let token = login["access_token"] as? String, let refresh = login["refresh_token"] as? String else {

@@ -220,6 +220,12 @@ struct SMTPSession {
                 ? " (its certificate is checked against the system's trust roots and the host name; tls_verify=off turns the check off for tests)"
                 : ""
             return failure(.mailTLS, "TLS failed during \(step): \(error)\(hint)")
+        case is ChannelError where step.contains("TLS handshake"):
+            // The handshake's own error can lose the race with the channel closing under load.
+            let hint = endpoint.verifiesCertificate
+                ? " (its certificate is checked against the system's trust roots and the host name; tls_verify=off turns the check off for tests)"
+                : ""
+            return failure(.mailTLS, "TLS failed during \(step): the connection closed during the handshake\(hint)")
         case let tooLong as SMTPLineDecoder.LineTooLong:
             return failure(.mailRejected, "broke the protocol during \(step): \(tooLong)")
         default:
