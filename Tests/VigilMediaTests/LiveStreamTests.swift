@@ -49,8 +49,11 @@ struct LiveStreamTests {
         let shutdown = ShutdownSignal()
         let spec = VideoSourceSpec(url: "tcp://127.0.0.1:\(server.port)", readTimeout: 5,
                                    reconnect: .init(initialDelay: 0.2, maxDelay: 1, jitter: 0.1))
-        let context = makeContext(mode: .stream, requirement: FrameRequirement(pixelFormat: .bgr24, maxWidth: 192),
+        var context = makeContext(mode: .stream, requirement: FrameRequirement(pixelFormat: .bgr24, maxWidth: 192),
                                   shutdown: shutdown)
+        // Keep every frame: a live source drops the oldest by default, and on a loaded machine the first
+        // frame after the gap could be one of them (CI saw the gap 0.4 s before the first delivered frame).
+        context.buffer = BufferSettings(whenFull: .block)
         let collector = CollectingSink()
         let stage = try await spec.makeStage(context: context)
         let task = Task { try await stage.run(input: .empty, output: collector.output) }
