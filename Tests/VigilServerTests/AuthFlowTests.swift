@@ -66,7 +66,7 @@ import VigilTesting
     @Test func theFlowWithCurlAndTheOAuth2PasswordForm() async throws {
         try await TestServer.with { server in
             func curl(_ args: [String]) throws -> (status: Int, body: [String: Any]) {
-                let result = try ChildProcess.run(["curl", "-s", "-w", "\n%{http_code}"] + args, timeout: 30)
+                let result = try ChildProcess.run(["curl", "-s", "-w", "\n%{http_code}"] + args, timeout: 120)
                 let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
                 let status = Int(lines.last ?? "") ?? 0
                 let body = lines.dropLast().joined(separator: "\n")
