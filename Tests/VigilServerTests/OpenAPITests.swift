@@ -50,6 +50,8 @@ import VigilTesting
             let result = try await ChildProcess([schemathesis, "run", server.base + "/openapi.json", "-H", "Authorization: Bearer \(admin.token)",
                                                  "--checks", "all", "--exclude-checks", "positive_data_acceptance,unsupported_method",
                                                  "--max-examples", "10", "--seed", "1", "--no-color",
+                                                 // The suite runs in parallel: a loaded machine is slow, not wrong.
+                                                 "--request-timeout", "120",
                                                  // The caller's own session must live through the run.
                                                  "--exclude-path", "/api/v1/auth/logout", "--exclude-path", "/api/v1/auth/change-password"],
                                                 environment: ProcessInfo.processInfo.environment.merging(["SCHEMATHESIS_HOOKS": ""]) { $1 })
