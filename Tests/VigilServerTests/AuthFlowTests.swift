@@ -65,34 +65,35 @@ import VigilTesting
     /// The same flow with curl, the OAuth2 password form included.
     @Test func theFlowWithCurlAndTheOAuth2PasswordForm() async throws {
         try await TestServer.with { server in
-            func curl(_ args: [String]) throws -> (status: Int, body: [String: Any]) {
-                let result = try ChildProcess.run(["curl", "-s", "-w", "\n%{http_code}"] + args, timeout: 120)
+            // Awaited, not waited for: a blocked thread of the two-thread cooperative pool starves other tests.
+            func curl(_ args: [String]) async throws -> (status: Int, body: [String: Any]) {
+                let result = try await ChildProcess(["curl", "-s", "-w", "\n%{http_code}"] + args).exited(timeout: 120)
                 let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
                 let status = Int(lines.last ?? "") ?? 0
                 let body = lines.dropLast().joined(separator: "\n")
                 return (status, (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:])
             }
-            let register = try curl(["-X", "POST", "-H", "Content-Type: application/json", "--data",
+            let register = try await curl(["-X", "POST", "-H", "Content-Type: application/json", "--data",
                                      #"{"username":"erin","email":"erin@example.com","password":"another good password"}"#,
                                      server.base + "/api/v1/auth/register"])
             #expect(register.status == 201)
             let code = try #require(try await Self.outboxCode(server, to: "erin@example.com"))
-            #expect(try curl(["-X", "POST", "-H", "Content-Type: application/json", "--data", #"{"email":"erin@example.com","code":"\#(code)"}"#,
+            #expect(try await curl(["-X", "POST", "-H", "Content-Type: application/json", "--data", #"{"email":"erin@example.com","code":"\#(code)"}"#,
                               server.base + "/api/v1/auth/verify-otp"]).status == 200)
-            let login = try curl(["-X", "POST", "--data-urlencode", "grant_type=password", "--data-urlencode", "username=erin",
+            let login = try await curl(["-X", "POST", "--data-urlencode", "grant_type=password", "--data-urlencode", "username=erin",
                                   "--data-urlencode", "password=another good password", server.base + "/api/v1/auth/login"])
             #expect(login.status == 200)
             let token = try #require(login.body["access_token"] as? String)
-            let me = try curl(["-H", "Authorization: Bearer \(token)", server.base + "/api/v1/auth/me"])
+            let me = try await curl(["-H", "Authorization: Bearer \(token)", server.base + "/api/v1/auth/me"])
             #expect(me.status == 200)
             #expect(me.body["username"] as? String == "erin")
             let refresh = try #require(login.body["refresh_token"] as? String)
-            let rotated = try curl(["-X", "POST", "-H", "Content-Type: application/json", "--data", #"{"refresh_token":"\#(refresh)"}"#,
+            let rotated = try await curl(["-X", "POST", "-H", "Content-Type: application/json", "--data", #"{"refresh_token":"\#(refresh)"}"#,
                                     server.base + "/api/v1/auth/refresh"])
             #expect(rotated.status == 200)
             let token2 = try #require(rotated.body["access_token"] as? String)
-            #expect(try curl(["-X", "POST", "-H", "Authorization: Bearer \(token2)", server.base + "/api/v1/auth/logout"]).status == 204)
-            #expect(try curl(["-H", "Authorization: Bearer \(token2)", server.base + "/api/v1/auth/me"]).status == 401)
+            #expect(try await curl(["-X", "POST", "-H", "Authorization: Bearer \(token2)", server.base + "/api/v1/auth/logout"]).status == 204)
+            #expect(try await curl(["-H", "Authorization: Bearer \(token2)", server.base + "/api/v1/auth/me"]).status == 401)
         }
     }
 

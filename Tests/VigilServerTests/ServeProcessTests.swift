@@ -46,10 +46,14 @@ import Glibc
                                           environment: ProcessInfo.processInfo.environment.merging(["VIGIL_JWT_SECRET": String(repeating: "s", count: 40)]) { $1 },
                                           directory: directory)
             let base = "http://127.0.0.1:\(port)"
-            try await waitUntil("vigil serve to answer /health", timeout: .seconds(120), every: .milliseconds(200)) {
-                if !server.isRunning { throw TestServerError("vigil serve exited: \(server.wait(timeout: 5).errors)") }
-                return (try? ChildProcess.run(["curl", "-sf", "-o", "/dev/null", base + "/health"], timeout: 5))?.status == 0
+            // Awaited checks (a blocking wait would hold a thread of the two-thread cooperative pool).
+            var healthy = false
+            for _ in 0..<600 where !healthy {
+                if !server.isRunning { throw TestServerError("vigil serve exited: \(await server.exited(timeout: 5).errors)") }
+                healthy = try await ChildProcess(["curl", "-sf", "-o", "/dev/null", base + "/health"]).exited(timeout: 5).status == 0
+                if !healthy { try await Task.sleep(for: .milliseconds(200)) }
             }
+            try #require(healthy, "vigil serve did not answer /health")
             var login = HTTPClientRequest(url: base + "/api/v1/auth/login")
             login.method = .POST
             login.headers.add(name: "Content-Type", value: "application/json")
