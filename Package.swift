@@ -156,6 +156,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Coordination
+        // The job queue, workers, leader, schedules and footage folders, on the store's PostgreSQL.
+        .target(
+            name: "VigilJobs",
+            dependencies: [
+                "VigilCore", "VigilConfig", "VigilStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Test support
         .target(
             name: "VigilTesting",
@@ -174,7 +187,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilConfig", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking",
-                "VigilRules", "VigilStore", "VigilWebhook", "VigilServer",
+                "VigilRules", "VigilStore", "VigilWebhook", "VigilServer", "VigilJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -230,6 +243,11 @@ let package = Package(
                 "VigilCore", "VigilPipeline", "VigilTesting", "VigilWebhook",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilJobsTests",
+            dependencies: ["vigil", "VigilCore", "VigilStore", "VigilJobs", "VigilTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -33,8 +33,24 @@ public struct RunPolicy: Sendable, Hashable {
     public var pipelineHash: String
     /// Source id -> input URL or path, after `--input` overrides: identifies "the same inputs".
     public var inputs: [String: String]
+    /// The job lease this run is written under (`vigil worker`), `nil` for a run started by hand.
+    public var lease: LeaseFence?
 
-    public init(rerun: RerunPolicy? = nil, pipelineHash: String = "", inputs: [String: String] = [:]) {
-        self.rerun = rerun; self.pipelineHash = pipelineHash; self.inputs = inputs
+    public init(rerun: RerunPolicy? = nil, pipelineHash: String = "", inputs: [String: String] = [:], lease: LeaseFence? = nil) {
+        self.rerun = rerun; self.pipelineHash = pipelineHash; self.inputs = inputs; self.lease = lease
     }
+}
+
+/// A fencing token: the job whose lease a run is written under and the lease's epoch. Every commit of
+/// the run presents it; once the job was rescued or claimed again (a new epoch), the old holder's commits
+/// are refused, however late it wakes up.
+public struct LeaseFence: Sendable, Hashable {
+    public var jobID: Int
+    public var epoch: Int
+    public init(jobID: Int, epoch: Int) { self.jobID = jobID; self.epoch = epoch }
+}
+
+extension VigilError.Code {
+    /// The job's lease passed to another worker: this process must not write for it any more.
+    public static let leaseLost = VigilError.Code("lease_lost")
 }

@@ -20,6 +20,9 @@ public struct RunOptions: Sendable {
     public var renderer: (any FrameRenderer)?
     /// Handed to every stage (evidence clips).
     public var clipMaker: (any ClipMaker)?
+    /// The job lease the run is written under (set by `vigil worker`): result sinks commit only while
+    /// it is still held.
+    public var lease: LeaseFence?
 
     public init(mode: RunMode = .batch, window: TimeWindow = .all, inputOverrides: [String: String] = [:],
                 channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil"), rerun: RerunPolicy? = nil,
@@ -105,7 +108,7 @@ public final class PipelineRunner: Sendable {
         }
         if let start = options.window.start { inputs["@from"] = "\(start)" }
         if let end = options.window.end { inputs["@to"] = "\(end)" }
-        return RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs)
+        return RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs, lease: options.lease)
     }
 
     func context(for component: PipelineSpec.Component) -> StageContext {

@@ -5,10 +5,12 @@ import Synchronization
 /// the partitions for the batch's days, then one transaction with the binary COPY of each table's rows,
 /// the track and identity summaries, the stream checkpoints and the run's `last_batch`. The
 /// `last_batch = seq - 1` guard makes a second commit of the same batch impossible even if the caller's
-/// bookkeeping were wrong.
+/// bookkeeping were wrong. A run written under a job lease also presents the lease's epoch (a fencing
+/// token): a worker that lost the job cannot commit, however late it wakes up.
 struct BatchWriter: Sendable {
     let connection: LibPQConnection
     let runID: Int
+    let lease: LeaseFence?
     private let partitionDays = PartitionDays()
 
     /// What the writer knows about partitions: whether the tables are hypertables (`nil` until asked) and
@@ -21,8 +23,8 @@ struct BatchWriter: Sendable {
         let state = Mutex(State())
     }
 
-    init(connection: LibPQConnection, runID: Int) {
-        self.connection = connection; self.runID = runID
+    init(connection: LibPQConnection, runID: Int, lease: LeaseFence? = nil) {
+        self.connection = connection; self.runID = runID; self.lease = lease
     }
 
     var url: DatabaseURL { connection.url }
@@ -39,12 +41,20 @@ struct BatchWriter: Sendable {
         let runID = self.runID
         let url = self.url
         let days = payload.days
+        let lease = self.lease
         try await connection.withSession(doing: "committing batch \(batch.seq) of run \(runID)") { session in
             try ensurePartitions(days, session)
             let hasRange = payload.minTime <= payload.maxTime
             let low = hasRange ? SQLText.timestamp(payload.minTime) : nil
             let high = hasRange ? SQLText.timestamp(payload.maxTime) : nil
             try session.transaction {
+                if let lease {
+                    // FOR SHARE: a rescue (which raises the epoch) waits for this commit, or this commit sees its epoch.
+                    let held = try session.query("""
+                        SELECT 1 FROM jobs WHERE id = $1::int8 AND lease_epoch = $2::int8 AND state = 'running' FOR SHARE
+                        """, ["\(lease.jobID)", "\(lease.epoch)"])
+                    guard held.count == 1 else { throw RunStore.leaseLost(lease, batch: batch.seq, url: url) }
+                }
                 // least/greatest ignore NULL: without rows with a time, the range stays as it was.
                 let claimed = try session.query("""
                     UPDATE runs SET last_batch = $1::int8, frames = frames + $2::int8, rows_written = rows_written + $3::int8,

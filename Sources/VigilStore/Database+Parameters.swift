@@ -73,3 +73,10 @@ extension StoreError {
         return sqlState(error)
     }
 }
+
+extension SQLValue {
+    /// A `text[]` parameter (send it as `$n::text[]`).
+    public static func array(_ values: [String]) -> SQLValue { .text(SQLText.array(values)) }
+    /// An `int8[]` parameter (send it as `$n::int8[]`).
+    public static func array(_ values: [Int]) -> SQLValue { .text(SQLText.array(values)) }
+}

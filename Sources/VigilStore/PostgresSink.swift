@@ -22,7 +22,8 @@ final class PostgresSink: Stage {
         let sources = options.inputs.isEmpty ? context.upstreamSources : Array(options.inputs.keys)
         return RunRequest(pipelineName: context.pipelineName, pipelineHash: options.pipelineHash, sink: context.id,
                           mode: context.mode, inputs: options.inputs, sources: sources.sorted(),
-                          policy: options.rerun ?? .default(for: context.mode), timeOrigin: spec.timeOrigin ?? Date())
+                          policy: options.rerun ?? .default(for: context.mode), timeOrigin: spec.timeOrigin ?? Date(),
+                          lease: options.lease)
     }
 
     func run(input: StageInput, output: StageOutput) async throws {
@@ -59,7 +60,7 @@ final class PostgresSink: Stage {
             // The commit path has its own libpq connection on its own thread (binary COPY, deadlines on every wait).
             let connection = LibPQConnection(url: database.url)
             defer { connection.close() }
-            let writer = BatchWriter(connection: connection, runID: handle.id)
+            let writer = BatchWriter(connection: connection, runID: handle.id, lease: request.lease)
             let committer = Committer(coordinator: coordinator, writer: writer, logger: logger)
             var skipped = 0
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -87,14 +88,15 @@ final class PostgresSink: Stage {
                 try await group.waitForAll()
                 if let upstreamError { throw upstreamError }
             }
-            try await runs.finish(runID: handle.id, status: "completed", error: nil)
+            try await runs.finish(runID: handle.id, status: "completed", error: nil, lease: request.lease)
             logger.info("run written", metadata: ["run.id": "\(handle.id)", "rows": "\(coordinator.committedRows)",
                                                   "batches": "\(coordinator.committedSeq - handle.lastBatch)",
                                                   "messages.skipped": "\(skipped)"])
         } catch {
             let status = error is CancellationError ? "interrupted" : "failed"
             // Best effort, briefly: the failure may be that the database is gone.
-            try? await runs.finish(runID: handle.id, status: status, error: String(describing: error), timeout: .seconds(5))
+            try? await runs.finish(runID: handle.id, status: status, error: String(describing: error), lease: request.lease,
+                                   timeout: .seconds(5))
             throw error
         }
         do {

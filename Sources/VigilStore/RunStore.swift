@@ -16,11 +16,13 @@ public struct RunRequest: Sendable {
     public var policy: RerunPolicy
     /// Wall-clock time of media time 0 for new runs (a resumed run keeps its own).
     public var timeOrigin: Date
+    /// The job lease the run is written under: every write checks it is still held.
+    public var lease: LeaseFence?
 
     public init(pipelineName: String, pipelineHash: String = "", sink: String, mode: RunMode, inputs: [String: String] = [:],
-                sources: [String], policy: RerunPolicy, timeOrigin: Date) {
+                sources: [String], policy: RerunPolicy, timeOrigin: Date, lease: LeaseFence? = nil) {
         self.pipelineName = pipelineName; self.pipelineHash = pipelineHash; self.sink = sink; self.mode = mode
-        self.inputs = inputs; self.sources = sources; self.policy = policy; self.timeOrigin = timeOrigin
+        self.inputs = inputs; self.sources = sources; self.policy = policy; self.timeOrigin = timeOrigin; self.lease = lease
     }
 
     /// Stable text naming the inputs: the sorted `id=url` pairs, or the source ids when URLs are unknown.
@@ -55,17 +57,29 @@ public struct RunStore: Sendable {
             // Serialize runs of the same pipeline and inputs so two replacements cannot interleave.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(request.pipelineName + "\n" + request.sink + "\n" + request.inputsKey)))",
                                        logger: logger)
+            if let lease = request.lease {
+                let held = try await connection.query("""
+                    SELECT 1 FROM jobs WHERE id = \(lease.jobID) AND lease_epoch = \(lease.epoch) AND state = 'running' FOR SHARE
+                    """, logger: logger)
+                var count = 0
+                for try await _ in held { count += 1 }
+                guard count == 1 else { throw Self.leaseLost(lease, batch: nil, url: self.database.url) }
+            }
             let previous = try await connection.query("""
-                SELECT id, pipeline_hash, status, last_batch, extract(epoch FROM time_origin)::float8
+                SELECT id, pipeline_hash, status, last_batch, extract(epoch FROM time_origin)::float8, job_id
                 FROM runs WHERE pipeline_name = \(request.pipelineName) AND sink = \(request.sink)
                   AND inputs_key = \(request.inputsKey) AND tenant_id = 1
                 ORDER BY id DESC
                 """, logger: logger)
-            var earlier: [(id: Int, hash: String, status: String, lastBatch: Int, origin: Double)] = []
-            for try await row in previous.decode((Int, String, String, Int, Double).self) {
-                earlier.append((row.0, row.1, row.2, row.3, row.4))
+            var earlier: [(id: Int, hash: String, status: String, lastBatch: Int, origin: Double, job: Int?)] = []
+            for try await row in previous.decode((Int, String, String, Int, Double, Int?).self) {
+                earlier.append((row.0, row.1, row.2, row.3, row.4, row.5))
             }
-            if request.policy == .resume, let last = earlier.first {
+            var policy = request.policy
+            // A job's later attempt resumes its own run; when no attempt got as far as starting one, it
+            // starts afresh, replacing what an earlier job wrote for the same pipeline and inputs.
+            if policy == .resume, let lease = request.lease, earlier.first?.job != lease.jobID { policy = .replace }
+            if policy == .resume, let last = earlier.first {
                 if !last.hash.isEmpty, !request.pipelineHash.isEmpty, last.hash != request.pipelineHash {
                     throw VigilError(.invalidArgument, "cannot resume run \(last.id): the pipeline file changed since it "
                         + "ran (content hash \(last.hash.prefix(12)) vs \(request.pipelineHash.prefix(12))); use --replace",
@@ -85,14 +99,14 @@ public struct RunStore: Sendable {
                                  checkpoints: checkpoints, replacedRuns: [], resumed: true)
             }
             var replaced: [Int] = []
-            if request.policy == .replace, !earlier.isEmpty {
+            if policy == .replace, !earlier.isEmpty {
                 replaced = earlier.map(\.id)
                 try await Self.deleteRows(ofRuns: replaced, connection: connection, logger: logger)
             }
             let inserted = try await connection.query("""
-                INSERT INTO runs (pipeline_name, pipeline_hash, sink, inputs_key, mode, sources, time_origin)
+                INSERT INTO runs (pipeline_name, pipeline_hash, sink, inputs_key, mode, sources, time_origin, job_id)
                 VALUES (\(request.pipelineName), \(request.pipelineHash), \(request.sink), \(request.inputsKey),
-                        \(request.mode.rawValue), \(request.sources), \(request.timeOrigin))
+                        \(request.mode.rawValue), \(request.sources), \(request.timeOrigin), \(request.lease?.jobID))
                 RETURNING id
                 """, logger: logger)
             var id = 0
@@ -121,12 +135,24 @@ public struct RunStore: Sendable {
         try await connection.query("DELETE FROM runs WHERE id = ANY(\(ids))", logger: logger)
     }
 
-    /// Records the end of a run.
-    public func finish(runID: Int, status: String, error: String?,
+    /// Records the end of a run (not when the run's job lease was lost: the new holder owns the row).
+    public func finish(runID: Int, status: String, error: String?, lease: LeaseFence? = nil,
                        timeout: Duration = Database.operationTimeout) async throws {
         try await database.execute("""
             UPDATE runs SET status = \(status), ended_at = now(), error = \(error) WHERE id = \(runID)
+              AND (\(lease?.jobID)::int8 IS NULL OR EXISTS (
+                  SELECT 1 FROM jobs WHERE id = \(lease?.jobID) AND lease_epoch = \(lease?.epoch) AND state = 'running'))
             """, timeout: timeout, doing: "recording the end of the run")
+    }
+
+    /// Words of every lease-lost error, to recognise one in a stage's failure text.
+    public static let leaseLostPhrase = "is no longer held under lease epoch"
+
+    /// The error of a write refused because the job's lease passed to another worker.
+    static func leaseLost(_ lease: LeaseFence, batch: Int?, url: DatabaseURL) -> VigilError {
+        VigilError(.leaseLost, "job \(lease.jobID) \(leaseLostPhrase) \(lease.epoch) (it was rescued "
+            + "or claimed by another worker)" + (batch.map { "; batch \($0) was not committed" } ?? "; the run was not started"),
+            subject: url.description)
     }
 
     /// Camera ids for source names, creating cameras as needed.

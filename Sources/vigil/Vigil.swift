@@ -19,7 +19,8 @@ struct Vigil: AsyncParsableCommand {
           vigil probe samples/vtest.avi
         """,
         subcommands: [ValidateCommand.self, GraphCommand.self, RunCommand.self, ProbeCommand.self, ModelsCommand.self,
-                      TrackCommand.self, DbCommand.self, ServeCommand.self, UsersCommand.self, ExportCommand.self]
+                      TrackCommand.self, DbCommand.self, ServeCommand.self, UsersCommand.self, ExportCommand.self,
+                      WorkerCommand.self, JobsCommand.self, WorkersCommand.self]
     )
 
     static func main() async {

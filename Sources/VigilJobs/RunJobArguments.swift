@@ -1,0 +1,24 @@
+/// The arguments of a `run` or `stream` job: a pipeline or job file and what `vigil run` would take.
+public struct RunJobArguments: Codable, Sendable, Equatable {
+    /// Pipeline file, or a job file from `jobs/` (relative paths: to the worker's working directory).
+    public var file: String
+    /// Source id -> input URL or path, overriding the file's.
+    public var inputs: [String: String]?
+    /// Media time window, as `vigil run --from/--to` take it (`30s`, `1m30s`).
+    public var from: String?
+    public var to: String?
+    /// `replace`, `resume` or `append` for the first attempt; later attempts always resume.
+    public var rerun: String?
+    /// The fire time of the schedule that enqueued the job (ISO 8601), if one did.
+    public var firedAt: String?
+
+    public init(file: String, inputs: [String: String]? = nil, from: String? = nil, to: String? = nil, rerun: String? = nil,
+                firedAt: String? = nil) {
+        self.file = file; self.inputs = inputs; self.from = from; self.to = to; self.rerun = rerun; self.firedAt = firedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case file, inputs, from, to, rerun
+        case firedAt = "fired_at"
+    }
+}
