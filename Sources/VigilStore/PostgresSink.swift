@@ -88,7 +88,10 @@ final class PostgresSink: Stage {
                 try await group.waitForAll()
                 if let upstreamError { throw upstreamError }
             }
-            try await runs.finish(runID: handle.id, status: "completed", error: nil, lease: request.lease)
+            // A batch run stopped before the end of its inputs is not complete: a resume continues it.
+            let stoppedEarly = context.mode == .batch && context.shutdown.isRequested
+            try await runs.finish(runID: handle.id, status: stoppedEarly ? "interrupted" : "completed", error: nil,
+                                  lease: request.lease)
             logger.info("run written", metadata: ["run.id": "\(handle.id)", "rows": "\(coordinator.committedRows)",
                                                   "batches": "\(coordinator.committedSeq - handle.lastBatch)",
                                                   "messages.skipped": "\(skipped)"])
