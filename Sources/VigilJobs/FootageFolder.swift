@@ -25,8 +25,8 @@ public enum FootageFolder {
         if FileManager.default.fileExists(atPath: pattern, isDirectory: &isFolder), isFolder.boolValue {
             (folder, glob) = (pattern, nil)
         } else {
-            let url = URL(fileURLWithPath: pattern)
-            (folder, glob) = (url.deletingLastPathComponent().path, url.lastPathComponent)
+            let parent = (pattern as NSString).deletingLastPathComponent
+            (folder, glob) = (parent.isEmpty ? "." : parent, (pattern as NSString).lastPathComponent)
         }
         let names: [String]
         do {

@@ -229,6 +229,7 @@ public final class Worker: Service, Sendable {
                 try await queue.heartbeat(worker: config.name, stopping: stopping)
                 if !stopping { try await rebalance() }
             } catch {
+                if Task.isCancelled { return }
                 logger.warning("cannot renew leases", metadata: ["error": "\(error)"])
                 // Not renewed for a whole lease: the jobs may be another worker's by now. Stop writing.
                 let expired = state.withLock { state in
@@ -283,6 +284,7 @@ public final class Worker: Service, Sendable {
                     }
                 }
             } catch {
+                if Task.isCancelled { return }
                 logger.warning("leader duties failed", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: .seconds(config.heartbeat))

@@ -113,6 +113,8 @@ import VigilTesting
                 try await WorkerFixture.waitFor("the job to complete") { try await queue.job(id: job.id)?.state == .completed }
                 let zombieLog = (await WorkerFixture.stop([zombie, other]))[0]
                 #expect(zombieLog.contains("job lost"), "\(zombieLog.suffix(3000))")
+                // Its pipeline's next commit presented the old epoch and was refused.
+                #expect(zombieLog.contains(RunStore.leaseLostPhrase), "\(zombieLog.suffix(3000))")
                 let done = try #require(try await queue.job(id: job.id))
                 #expect(done.leasedBy == nil && done.attempt == 2)
                 let rows = try await WorkerFixture.trackPoints(db)
