@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import VigilCore
+import VigilJobs
 import VigilServer
 import VigilStore
 
@@ -23,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
         Examples:
           vigil serve
           vigil serve --host 0.0.0.0 --port 8443 --tls-cert cert.pem --tls-key key.pem
+          vigil serve --no-worker          # jobs run on `vigil worker` machines only
         """)
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -33,11 +35,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest accepted request body in bytes.") var maxBody = 1 << 20
     @Option(name: .customLong("request-budget"), help: "Requests per minute per access token.") var requestBudget = 1200
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
+    @Flag(name: .customLong("no-worker"), help: "Run no embedded worker (jobs are run by `vigil worker` processes elsewhere).")
+    var noWorker = false
+    @OptionGroup(title: "Embedded worker") var worker: WorkerOptions
 
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ArgumentParser.ValidationError("--tls-cert and --tls-key go together") }
         if !(0...65535).contains(port) { throw ArgumentParser.ValidationError("--port must be 0 to 65535") }
         if requestBudget < 1 { throw ArgumentParser.ValidationError("--request-budget must be at least 1") }
+        if !noWorker { try worker.check() }
     }
 
     func run() async throws {
@@ -78,7 +84,10 @@ struct ServeCommand: AsyncParsableCommand {
                     FileHandle.standardOutput.write(Data(("vigil serve: listening on \(scheme)://\(host):\(port) "
                         + "(API /api/v1, docs /docs, OpenAPI /openapi.json, metrics /metrics)\n").utf8))
                 }
-                let group = ServiceGroup(configuration: .init(services: [.init(service: application)], gracefulShutdownSignals: [.sigterm, .sigint],
+                var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
+                // One machine is one command: the server runs jobs too unless told otherwise.
+                if !noWorker { services.append(.init(service: worker.worker(database: database, logger: logger))) }
+                let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                               logger: logger))
                 try await group.run()
                 return ()

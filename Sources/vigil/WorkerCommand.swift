@@ -26,26 +26,10 @@ struct WorkerCommand: AsyncParsableCommand {
         """)
 
     @OptionGroup var connection: DbConnectionOptions
-    @Option(help: "Batch jobs (run, export, maintenance) held at once.") var concurrency = 1
-    @Option(help: ArgumentHelp("Queues to take jobs from, comma-separated.", valueName: "a,b")) var queues = "default,stream,export"
-    @Option(help: "Live cameras (stream jobs) held at once.") var capacityCameras = 4
-    @Option(help: "Name among the workers (default: host-pid).") var name: String?
-    @Option(help: "Seconds a lease lasts without renewal.") var lease = 20.0
-    @Option(help: "Seconds between lease renewals (at most a third of --lease).") var heartbeat = 5.0
-    @Option(help: "Seconds between looks at the queue when no notification arrives.") var poll = 5.0
-    @Option(help: "Folder of job files whose schedule: the leader fires (none: no schedules).") var jobsDir = "jobs"
+    @OptionGroup var options: WorkerOptions
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .notice
 
-    func validate() throws {
-        if concurrency < 0 || capacityCameras < 0 { throw ArgumentParser.ValidationError("--concurrency and --capacity-cameras must be 0 or more") }
-        if concurrency + capacityCameras == 0 { throw ArgumentParser.ValidationError("a worker with no capacity takes nothing") }
-        if heartbeat <= 0 || lease < heartbeat * 3 {
-            throw ArgumentParser.ValidationError("--heartbeat must be positive and --lease at least three heartbeats (got \(heartbeat) and \(lease))")
-        }
-        if queueList.isEmpty { throw ArgumentParser.ValidationError("--queues names no queue") }
-    }
-
-    var queueList: [String] { queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    func validate() throws { try options.check() }
 
     func run() async throws {
         let level = logLevel
@@ -62,19 +46,10 @@ struct WorkerCommand: AsyncParsableCommand {
             printError(error)
             throw ExitCode.failure
         }
-        let configuration = WorkerConfiguration(
-            name: name ?? WorkerConfiguration.defaultName(), queues: queueList, concurrency: concurrency,
-            capacityCameras: capacityCameras, lease: lease, heartbeat: heartbeat, poll: poll)
-        let jobsDir = self.jobsDir
         do {
             try await withDatabase(url, logger: logger, maxConnections: 4) { database in
                 try await Migrator(database: database).migrate()
-                let queue = JobQueue(database: database)
-                let schedules = ScheduleKeeper(queue: queue, logger: logger) {
-                    try JobFileSchedules.read(folder: jobsDir, logger: logger)
-                }
-                let worker = Worker(queue: queue, executor: PipelineJobExecutor(queue: queue, logger: logger),
-                                    configuration: configuration, schedules: schedules, logger: logger)
+                let worker = options.worker(database: database, logger: logger)
                 let group = ServiceGroup(configuration: ServiceGroupConfiguration(
                     services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup,
                                      failureTerminationBehavior: .gracefullyShutdownGroup)],
@@ -86,6 +61,41 @@ struct WorkerCommand: AsyncParsableCommand {
             printError(error)
             throw ExitCode.failure
         }
+    }
+}
+
+/// How a worker takes part: `vigil worker`, and the worker `vigil serve` embeds.
+struct WorkerOptions: ParsableArguments {
+    @Option(help: "Batch jobs (run, export, maintenance) held at once.") var concurrency = 1
+    @Option(help: ArgumentHelp("Queues to take jobs from, comma-separated.", valueName: "a,b")) var queues = "default,stream,export"
+    @Option(help: "Live cameras (stream jobs) held at once.") var capacityCameras = 4
+    @Option(help: "Name among the workers (default: host-pid).") var name: String?
+    @Option(help: "Seconds a lease lasts without renewal.") var lease = 20.0
+    @Option(help: "Seconds between lease renewals (at most a third of --lease).") var heartbeat = 5.0
+    @Option(help: "Seconds between looks at the queue when no notification arrives.") var poll = 5.0
+    @Option(help: "Folder of job files whose schedule: the leader fires (none: no schedules).") var jobsDir = "jobs"
+
+    func check() throws {
+        if concurrency < 0 || capacityCameras < 0 { throw ArgumentParser.ValidationError("--concurrency and --capacity-cameras must be 0 or more") }
+        if concurrency + capacityCameras == 0 { throw ArgumentParser.ValidationError("a worker with no capacity takes nothing") }
+        if heartbeat <= 0 || lease < heartbeat * 3 {
+            throw ArgumentParser.ValidationError("--heartbeat must be positive and --lease at least three heartbeats (got \(heartbeat) and \(lease))")
+        }
+        if queueList.isEmpty { throw ArgumentParser.ValidationError("--queues names no queue") }
+    }
+
+    var queueList: [String] { queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+
+    /// A worker on `database` running pipelines, firing the schedules of `--jobs-dir` when it leads.
+    func worker(database: Database, logger: Logger) -> Worker {
+        let configuration = WorkerConfiguration(
+            name: name ?? WorkerConfiguration.defaultName(), queues: queueList, concurrency: concurrency,
+            capacityCameras: capacityCameras, lease: lease, heartbeat: heartbeat, poll: poll)
+        let queue = JobQueue(database: database)
+        let folder = jobsDir
+        let schedules = ScheduleKeeper(queue: queue, logger: logger) { try JobFileSchedules.read(folder: folder, logger: logger) }
+        return Worker(queue: queue, executor: PipelineJobExecutor(queue: queue, logger: logger), configuration: configuration,
+                      schedules: schedules, logger: logger)
     }
 }
 

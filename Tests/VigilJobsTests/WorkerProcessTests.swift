@@ -181,4 +181,39 @@ import VigilTesting
             }
         }
     }
+
+    @Test func serveRunsJobsWithItsEmbeddedWorkerUnlessToldNot() async throws {
+        try await TestPostgres.withFreshDatabase { url in
+            let fixture = try WorkerFixture(url: url)
+            try fixture.addRecording(0)
+            func serve(_ extra: [String]) throws -> ChildProcess {
+                var env = ProcessInfo.processInfo.environment
+                env["VIGIL_JWT_SECRET"] = String(repeating: "s", count: 40)
+                return try ChildProcess([WorkerFixture.binary, "serve", "--port", "0", "--database-url", url.uri, "--log-level", "warning",
+                                         "--heartbeat", "0.5", "--lease", "3", "--poll", "1", "--jobs-dir", "none"] + extra,
+                                        environment: env, directory: fixture.directory, stdout: .discard, stderr: .capture)
+            }
+            try await fixture.withDatabase { db in
+                try await Migrator(database: db).migrate()
+                let queue = JobQueue(database: db)
+                let alone = try serve(["--no-worker"])
+                let job = try await queue.enqueue(fixture.runJob(0, to: "1s")).job
+                try await Task.sleep(for: .seconds(3))
+                #expect(try await queue.job(id: job.id)?.state == .available, "a --no-worker server took a job")
+                #expect(try await queue.workers().isEmpty)
+                alone.signal(SIGTERM)
+                #expect(await alone.exited(timeout: 60).status == 0)
+
+                let server = try serve(["--name", "embedded"])
+                try await WorkerFixture.waitFor("the embedded worker to run the job") {
+                    try await queue.job(id: job.id)?.state == .completed
+                }
+                #expect(try await queue.workers().map(\.name) == ["embedded"])
+                server.signal(SIGTERM)
+                let result = await server.exited(timeout: 60)
+                #expect(result.status == 0, "\(result.errors.suffix(2000))")
+                #expect(try await queue.workers().isEmpty, "a stopped server unregisters its worker")
+            }
+        }
+    }
 }
