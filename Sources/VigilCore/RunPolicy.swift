@@ -1,3 +1,5 @@
+public import struct Foundation.Date
+
 /// What to do with the results of an earlier run of the same pipeline over the same inputs.
 public enum RerunPolicy: String, Sendable, CaseIterable {
     /// Delete the earlier run's rows, then write afresh (the batch default: re-running never duplicates).
@@ -35,10 +37,23 @@ public struct RunPolicy: Sendable, Hashable {
     public var inputs: [String: String]
     /// The job lease this run is written under (`vigil worker`), `nil` for a run started by hand.
     public var lease: LeaseFence?
+    /// A live camera taken over from another worker: live sources report the time nobody held it as a
+    /// `stream_gap` event before their first frame.
+    public var handover: Handover?
 
-    public init(rerun: RerunPolicy? = nil, pipelineHash: String = "", inputs: [String: String] = [:], lease: LeaseFence? = nil) {
-        self.rerun = rerun; self.pipelineHash = pipelineHash; self.inputs = inputs; self.lease = lease
+    public init(rerun: RerunPolicy? = nil, pipelineHash: String = "", inputs: [String: String] = [:], lease: LeaseFence? = nil,
+                handover: Handover? = nil) {
+        self.rerun = rerun; self.pipelineHash = pipelineHash; self.inputs = inputs; self.lease = lease; self.handover = handover
     }
+}
+
+/// A live camera's job passing from one worker to another (rescued after a crash, or handed back).
+public struct Handover: Sendable, Hashable {
+    /// When the previous holder last wrote for the camera.
+    public var since: Date
+    /// The previous holder, when known.
+    public var from: String?
+    public init(since: Date, from: String?) { self.since = since; self.from = from }
 }
 
 /// A fencing token: the job whose lease a run is written under and the lease's epoch. Every commit of

@@ -1,6 +1,6 @@
 public import Foundation
 public import VigilStore
-import VigilCore
+public import VigilCore
 
 /// What a worker does with the jobs it holds. Every change after the claim names the lease's epoch, so a
 /// worker that lost a job (rescued while it was paused or cut off) changes nothing.
@@ -20,7 +20,8 @@ extension JobQueue {
                 FOR UPDATE SKIP LOCKED
             )
             UPDATE jobs SET state = 'running', attempt = attempt + 1, attempted_at = now(), leased_by = $4,
-                lease_until = now() + $5::float8 * interval '1 second', lease_epoch = lease_epoch + 1
+                lease_until = now() + $5::float8 * interval '1 second', lease_epoch = lease_epoch + 1,
+                previous_renewed_at = renewed_at, renewed_at = now()
             FROM next WHERE jobs.id = next.id
             RETURNING \(Self.columns.replacingOccurrences(of: "id, tenant_id", with: "jobs.id, tenant_id"))
             """, binding: [.array(queues), .array(kinds.map(\.rawValue)), .int(limit),
@@ -35,7 +36,7 @@ extension JobQueue {
         guard !held.isEmpty else { return [:] }
         let ids = held.keys.sorted()
         let rows = try await database.query("""
-            UPDATE jobs SET lease_until = now() + $1::float8 * interval '1 second'
+            UPDATE jobs SET lease_until = now() + $1::float8 * interval '1 second', renewed_at = now()
             FROM unnest($2::int8[], $3::int8[]) AS mine (id, epoch)
             WHERE jobs.id = mine.id AND jobs.lease_epoch = mine.epoch AND jobs.leased_by = $4 AND jobs.state = 'running'
             RETURNING jobs.id, jobs.cancel_requested
@@ -82,7 +83,7 @@ extension JobQueue {
     @discardableResult
     public func handBack(_ claimed: ClaimedJob) async throws -> Bool {
         try await finish(claimed, doing: "handing back", set: """
-            state = 'available', max_attempts = max_attempts + 1, scheduled_at = now()
+            state = 'available', max_attempts = max_attempts + 1, scheduled_at = now(), renewed_at = now()
             """, [])
     }
 
@@ -91,6 +92,20 @@ extension JobQueue {
         try await database.execute("""
             UPDATE jobs SET progress = $3::jsonb WHERE id = $1::int8 AND lease_epoch = $2::int8 AND state = 'running'
             """, binding: [.int(claimed.job.id), .int(claimed.epoch), .text(progress)], doing: "recording job progress")
+    }
+
+    /// When the earlier holder of a live camera's job was last seen (its last renewal or hand-back, or the
+    /// end of the newest data its runs committed, whichever is later) and who it was.
+    public func handover(of job: Job) async throws -> Handover? {
+        let rows = try await database.query("""
+            SELECT greatest((SELECT max(data_until) FROM runs WHERE job_id = $1::int8), j.previous_renewed_at),
+                   j.errors -> -1 ->> 'worker', j.errors -> -1 ->> 'attempt'
+            FROM jobs j WHERE j.id = $1::int8
+            """, binding: [.int(job.id)], doing: "reading the handover of job \(job.id)")
+        guard let row = rows.first, let since = row[0].time else { return nil }
+        // The last recorded failure names the holder only if it was the attempt just before this one.
+        let previous = row[2].text.flatMap(Int.init) == job.attempt - 1 ? row[1].text : nil
+        return Handover(since: since, from: previous)
     }
 
     private func finish(_ claimed: ClaimedJob, doing: String, set assignments: String, _ extra: [SQLValue]) async throws -> Bool {

@@ -22,6 +22,8 @@ struct VideoSourcePlan: Sendable {
     var logger: Logger
     /// Where the worker announces how many frames a file will yield (for the progress bar's ETA).
     var progress: RunProgress
+    /// A live camera taken over from another worker: the gap is reported before the first frame.
+    var handover: Handover?
 
     init(spec: VideoSourceSpec, context: StageContext) {
         sourceID = context.id
@@ -44,6 +46,7 @@ struct VideoSourcePlan: Sendable {
         }
         paced = mode == .loop || (stream && spec.paced && !network)
         live = network || paced
+        handover = live ? context.runPolicy.handover : nil
         buffer = (context.buffer.maxEvents ?? (live ? 8 : 4), context.buffer.whenFull ?? (live ? .dropOldest : .block))
         countDropped = context.countDropped
         var logger = context.logger

@@ -21,6 +21,7 @@ final class VideoSourceWorker {
     private var pace: (wall: Double, media: Double)?
     private var dropped = 0
     private var corrupt = 0
+    private var pendingHandover: Handover?
     private let metrics: SourceMetrics
 
     init(plan: VideoSourcePlan, monitor: InterruptMonitor, handoff: FrameHandoff<Message>) {
@@ -30,6 +31,7 @@ final class VideoSourceWorker {
         machine = ReconnectStateMachine(mode: plan.mode, policy: plan.policy)
         sampler = FrameSampler(fps: plan.fps)
         metrics = SourceMetrics(sourceID: plan.sourceID)
+        pendingHandover = plan.handover
     }
 
     func run() throws {
@@ -109,6 +111,12 @@ final class VideoSourceWorker {
                 metrics.gapSeconds.record(gap)
                 if !send(.event(gapEvent(time: time, seconds: gap))) { return .finish }
             }
+            if let handover = pendingHandover {
+                pendingHandover = nil
+                if !send(.event(handoverEvent(time: time, handover, seconds: max(0, Date().timeIntervalSince(handover.since))))) {
+                    return .finish
+                }
+            }
             guard sampler.shouldKeep(time: time) else { continue }
             if plan.paced { waitUntil(mediaTime: time) }
             if monitor.isStopped { return .finish }
@@ -149,6 +157,18 @@ final class VideoSourceWorker {
             return true
         case .closed: return false
         }
+    }
+
+    /// The time no worker held the camera, reported once, at the first frame after a takeover.
+    private func handoverEvent(time: Double, _ handover: Handover, seconds: Double) -> Event {
+        let text = String(format: "%.3f", seconds)
+        var attributes = ["gap_seconds": text, "url": plan.url, "cause": "handover",
+                          "since": handover.since.timeIntervalSince1970.description]
+        if let from = handover.from { attributes["previous_worker"] = from }
+        return Event(time: MediaTime(seconds: time), wallTime: Date(), sourceID: plan.sourceID, rule: plan.sourceID,
+                     kind: "stream_gap", severity: .warning,
+                     message: "no worker held the camera for \(text) s" + (handover.from.map { " (taken over from \($0))" } ?? ""),
+                     attributes: attributes)
     }
 
     private func gapEvent(time: Double, seconds: Double) -> Event {

@@ -23,6 +23,8 @@ public struct RunOptions: Sendable {
     /// The job lease the run is written under (set by `vigil worker`): result sinks commit only while
     /// it is still held.
     public var lease: LeaseFence?
+    /// Set when a live camera's job passed from another worker (see ``Handover``).
+    public var handover: Handover?
 
     public init(mode: RunMode = .batch, window: TimeWindow = .all, inputOverrides: [String: String] = [:],
                 channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil"), rerun: RerunPolicy? = nil,
@@ -108,7 +110,8 @@ public final class PipelineRunner: Sendable {
         }
         if let start = options.window.start { inputs["@from"] = "\(start)" }
         if let end = options.window.end { inputs["@to"] = "\(end)" }
-        return RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs, lease: options.lease)
+        return RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs, lease: options.lease,
+                         handover: options.handover)
     }
 
     func context(for component: PipelineSpec.Component) -> StageContext {

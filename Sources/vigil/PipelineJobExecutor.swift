@@ -33,11 +33,15 @@ struct PipelineJobExecutor: JobExecutor {
         let window = TimeWindow(start: arguments.from.flatMap(ConfigValueParser.duration) ?? jobFile?.window.start,
                                 end: arguments.to.flatMap(ConfigValueParser.duration) ?? jobFile?.window.end)
         let first = arguments.rerun.flatMap(RerunPolicy.init(rawValue:)) ?? jobFile?.rerun
-        var options = RunOptions(mode: job.kind == .stream ? .stream : .batch, window: window, inputOverrides: overrides,
-                                 logger: jobLogger(job), rerun: claimed.earlierAttempts > 0 ? .resume : first,
+        let live = job.kind == .stream
+        // A later attempt of a batch job resumes what the earlier one wrote; a live camera goes on (append)
+        // and reports the time nobody held it.
+        var options = RunOptions(mode: live ? .stream : .batch, window: window, inputOverrides: overrides,
+                                 logger: jobLogger(job), rerun: !live && claimed.earlierAttempts > 0 ? .resume : first,
                                  renderer: OpenCVRenderer())
         options.clipMaker = MediaClipMaker()
         options.lease = control.lease
+        if live, claimed.earlierAttempts > 0 { options.handover = try await queue.handover(of: job) }
 
         guard let (source, folder) = jobFile?.folderInputs.first else {
             let summary = try await run(spec, options, control)

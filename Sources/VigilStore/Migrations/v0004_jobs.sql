@@ -22,6 +22,10 @@ CREATE TABLE jobs (
     lease_until         timestamptz,
     -- Raised by every claim and every rescue: a holder whose epoch is not the row's has lost the job.
     lease_epoch         bigint NOT NULL DEFAULT 0,
+    -- The holder's last sign of life (claim, renewal, hand-back), and the one before the current claim:
+    -- a live camera taken over reports the time since then as a gap.
+    renewed_at          timestamptz,
+    previous_renewed_at timestamptz,
     cancel_requested    boolean NOT NULL DEFAULT false,
     progress            jsonb,
     result              jsonb,
