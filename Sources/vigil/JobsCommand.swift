@@ -31,9 +31,9 @@ struct JobsSubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "submit", abstract: "Enqueue a pipeline or job file; prints the job id.")
 
     @OptionGroup var connection: DbConnectionOptions
-    @Argument(help: "Pipeline file, or a job file from jobs/ (as the workers see it: relative to their working directory).")
+    @Argument(help: "Pipeline or job file (relative to the workers' working directory); for --kind maintenance: noop, rollups or partitions.")
     var file: String
-    @Option(help: "run (to the end of the inputs) or stream (a live camera, until stopped).") var kind: JobKind = .run
+    @Option(help: "run (to the end of the inputs), stream (a live camera, until stopped) or maintenance.") var kind: JobKind = .run
     @Option(name: .customLong("input"), help: ArgumentHelp("Replace a source's url.", valueName: "ID=URL")) var inputs: [String] = []
     @Option(help: ArgumentHelp("Start of the time window.", valueName: "T")) var from: String?
     @Option(help: ArgumentHelp("End of the time window.", valueName: "T")) var to: String?
@@ -53,16 +53,29 @@ struct JobsSubmitCommand: AsyncParsableCommand {
             }
             overrides[parts[0]] = parts[1]
         }
-        do {
-            // Refuse now what a worker would refuse later.
-            let job = JobFile.isJob(file) ? try JobFile.load(file) : nil
-            _ = try PipelineLoader(registry: StageKinds.registry).load(file: job?.pipeline ?? file)
-        } catch {
-            printError(error)
+        let json: String
+        switch kind {
+        case .maintenance:
+            guard ["noop", "rollups", "partitions"].contains(file) else {
+                printError(VigilError(.invalidArgument, "maintenance task '\(file)': expected noop, rollups or partitions"))
+                throw ExitCode.failure
+            }
+            json = #"{"task": "\#(file)"}"#
+        case .export:
+            printError(VigilError(.invalidArgument, "export jobs are not run by workers yet; use `vigil export`"))
             throw ExitCode.failure
+        case .run, .stream:
+            do {
+                // Refuse now what a worker would refuse later.
+                let job = JobFile.isJob(file) ? try JobFile.load(file) : nil
+                _ = try PipelineLoader(registry: StageKinds.registry).load(file: job?.pipeline ?? file)
+            } catch {
+                printError(error)
+                throw ExitCode.failure
+            }
+            let arguments = RunJobArguments(file: file, inputs: overrides.isEmpty ? nil : overrides, from: from, to: to)
+            json = String(decoding: try JSONEncoder().encode(arguments), as: UTF8.self)
         }
-        let arguments = RunJobArguments(file: file, inputs: overrides.isEmpty ? nil : overrides, from: from, to: to)
-        let json = String(decoding: try JSONEncoder().encode(arguments), as: UTF8.self)
         let new = NewJob(kind: kind, queue: queue ?? NewJob.defaultQueue(for: kind), arguments: json, priority: priority,
                          maxAttempts: maxAttempts, scheduledAt: delay.map { Date().addingTimeInterval($0) }, uniqueKey: uniqueKey)
         try await connection.withDB { db in

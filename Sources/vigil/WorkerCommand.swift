@@ -94,8 +94,10 @@ struct WorkerOptions: ParsableArguments {
         let queue = JobQueue(database: database)
         let folder = jobsDir
         let schedules = ScheduleKeeper(queue: queue, logger: logger) { try JobFileSchedules.read(folder: folder, logger: logger) }
-        return Worker(queue: queue, executor: PipelineJobExecutor(queue: queue, logger: logger), configuration: configuration,
-                      schedules: schedules, logger: logger)
+        let pipelines = PipelineJobExecutor(queue: queue, logger: logger)
+        let executor = ExecutorsByKind([.run: pipelines, .stream: pipelines,
+                                        .maintenance: MaintenanceJobExecutor(database: database, logger: logger)])
+        return Worker(queue: queue, executor: executor, configuration: configuration, schedules: schedules, logger: logger)
     }
 }
 
