@@ -55,6 +55,22 @@ extension JobQueue {
             """, [result.map { .text($0) } ?? .null])
     }
 
+    /// Records that several held jobs finished, in one statement (a worker's completions are batched:
+    /// one commit for many short jobs). Returns the ids recorded; a job whose lease was lost is left alone.
+    public func complete(_ finished: [(job: ClaimedJob, result: String?)]) async throws -> Set<Int> {
+        guard !finished.isEmpty else { return [] }
+        let rows = try await database.query("""
+            UPDATE jobs SET state = 'completed', finished_at = now(), result = done.result::jsonb, leased_by = NULL,
+                lease_until = NULL
+            FROM unnest($1::int8[], $2::int8[], $3::text[]) AS done (id, epoch, result)
+            WHERE jobs.id = done.id AND jobs.lease_epoch = done.epoch AND jobs.state = 'running'
+            RETURNING jobs.id
+            """, binding: [.array(finished.map(\.job.job.id)), .array(finished.map(\.job.epoch)),
+                           .array(finished.map(\.result))],
+            doing: "completing \(finished.count) jobs")
+        return Set(rows.compactMap { $0.first?.int })
+    }
+
     /// Records that the held job stopped because its cancel was requested.
     @discardableResult
     public func cancelled(_ claimed: ClaimedJob, result: String? = nil) async throws -> Bool {

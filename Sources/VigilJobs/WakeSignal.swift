@@ -24,7 +24,8 @@ final class WakeSignal: Sendable {
     /// Returns at the next signal, or after `timeout`.
     func wait(timeout: Duration) async {
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            // Cancelled when a signal came first: then it must not leave a signal behind.
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             self?.signal()
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

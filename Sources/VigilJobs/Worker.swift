@@ -43,6 +43,7 @@ public final class Worker: Service, Sendable {
     let schedules: ScheduleKeeper?
     let logger: Logger
     private let state = Mutex(State())
+    private let completions: CompletionBatcher
     private let claimWake = WakeSignal()
     private let heartbeatWake = WakeSignal()
 
@@ -62,6 +63,7 @@ public final class Worker: Service, Sendable {
     public init(queue: JobQueue, executor: any JobExecutor, configuration: WorkerConfiguration,
                 schedules: ScheduleKeeper? = nil, logger: Logger) {
         self.queue = queue; self.executor = executor; self.configuration = configuration; self.schedules = schedules
+        completions = CompletionBatcher(queue: queue)
         var logger = logger
         logger[metadataKey: "worker"] = "\(configuration.name)"
         self.logger = logger
@@ -180,7 +182,7 @@ public final class Worker: Service, Sendable {
                 switch (reason, outcome) {
                 case (.cancelled?, _): kept = try await queue.cancelled(claimed, result: (try? outcome.get()) ?? nil)
                 case (.handBack?, _): kept = try await queue.handBack(claimed)
-                case (_, .success(let result)): kept = try await queue.complete(claimed, result: result)
+                case (_, .success(let result)): kept = try await completions.complete(claimed, result: result)
                 case (_, .failure(let error)): kept = try await queue.fail(claimed, worker: configuration.name, error: "\(error)")
                 }
                 logger.info("job ended", metadata: [

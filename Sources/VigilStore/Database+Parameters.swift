@@ -77,6 +77,8 @@ extension StoreError {
 extension SQLValue {
     /// A `text[]` parameter (send it as `$n::text[]`).
     public static func array(_ values: [String]) -> SQLValue { .text(SQLText.array(values)) }
+    /// A `text[]` parameter with NULL elements.
+    public static func array(_ values: [String?]) -> SQLValue { .text(SQLText.array(values)) }
     /// An `int8[]` parameter (send it as `$n::int8[]`).
     public static func array(_ values: [Int]) -> SQLValue { .text(SQLText.array(values)) }
 }

@@ -24,10 +24,17 @@ enum SQLText {
     }
 
     /// A `text[]` literal: every element quoted, backslashes and quotes escaped, NUL left out.
-    static func array(_ values: [String]) -> String {
+    static func array(_ values: [String]) -> String { array(values.map { Optional($0) }) }
+
+    /// A `text[]` literal with NULL elements.
+    static func array(_ values: [String?]) -> String {
         var out = "{"
-        for (i, value) in values.enumerated() {
+        for (i, element) in values.enumerated() {
             if i > 0 { out += "," }
+            guard let value = element else {
+                out += "NULL"
+                continue
+            }
             out += "\""
             for scalar in value.unicodeScalars where scalar != "\u{0}" {
                 if scalar == "\\" || scalar == "\"" { out += "\\" }
