@@ -1,3 +1,5 @@
+public import struct Foundation.Date
+
 /// What to do with the results of an earlier run of the same pipeline over the same inputs.
 public enum RerunPolicy: String, Sendable, CaseIterable {
     /// Delete the earlier run's rows, then write afresh (the batch default: re-running never duplicates).
@@ -33,8 +35,15 @@ public struct RunPolicy: Sendable, Hashable {
     public var pipelineHash: String
     /// Source id -> input URL or path, after `--input` overrides: identifies "the same inputs".
     public var inputs: [String: String]
+    /// Source id -> wall-clock time of the source's media time 0, as the job file declares it (the
+    /// recorded time of a file, a declared start, or the run's start). It wins over the components' own
+    /// `time_origin` keys; a frame's capture time (live streams) wins over it. Empty when the job says
+    /// nothing: each component then uses its own `time_origin`, else its default.
+    public var timeOrigins: [String: Date]
 
-    public init(rerun: RerunPolicy? = nil, pipelineHash: String = "", inputs: [String: String] = [:]) {
+    public init(rerun: RerunPolicy? = nil, pipelineHash: String = "", inputs: [String: String] = [:],
+                timeOrigins: [String: Date] = [:]) {
         self.rerun = rerun; self.pipelineHash = pipelineHash; self.inputs = inputs
+        self.timeOrigins = timeOrigins
     }
 }

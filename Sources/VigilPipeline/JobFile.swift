@@ -12,6 +12,7 @@ public import VigilCore
 /// from: 0s
 /// to: 1m
 /// rerun: replace                               # replace | resume | append
+/// time_origin: recorded                        # footage time: see JobTimeOrigin (JobFile+Footage.swift)
 /// ```
 public struct JobFile: Sendable {
     public var file: String
@@ -20,6 +21,8 @@ public struct JobFile: Sendable {
     public var inputs: [String: String]
     public var window: TimeWindow
     public var rerun: RerunPolicy?
+    /// Where the rows' wall-clock time comes from; `nil` leaves it to the pipeline.
+    public var timeOrigin: JobTimeOrigin?
 
     /// Whether the YAML at `path` is a job (it has a top-level `pipeline:` key) rather than a pipeline.
     public static func isJob(_ path: String) -> Bool {
@@ -48,7 +51,9 @@ public struct JobFile: Sendable {
                 config.error("'to' must be after 'from'", at: config.raw("to")?.location)
             }
             let rerun = config.choice("rerun", as: RerunPolicy.self)
-            return JobFile(file: path, pipeline: resolve(pipeline, nextTo: path), inputs: inputs, window: window, rerun: rerun)
+            var job = JobFile(file: path, pipeline: resolve(pipeline, nextTo: path), inputs: inputs, window: window, rerun: rerun)
+            job.timeOrigin = readTimeOrigin(config)
+            return job
         }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 import Metrics
 import Synchronization
@@ -20,6 +20,8 @@ public struct RunOptions: Sendable {
     public var renderer: (any FrameRenderer)?
     /// Handed to every stage (evidence clips).
     public var clipMaker: (any ClipMaker)?
+    /// Source id -> wall-clock time of its media time 0, as the job declares it (``RunPolicy/timeOrigins``).
+    public var timeOrigins: [String: Date] = [:]
 
     public init(mode: RunMode = .batch, window: TimeWindow = .all, inputOverrides: [String: String] = [:],
                 channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil"), rerun: RerunPolicy? = nil,
@@ -105,7 +107,8 @@ public final class PipelineRunner: Sendable {
         }
         if let start = options.window.start { inputs["@from"] = "\(start)" }
         if let end = options.window.end { inputs["@to"] = "\(end)" }
-        return RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs)
+        return RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs,
+                         timeOrigins: options.timeOrigins)
     }
 
     func context(for component: PipelineSpec.Component) -> StageContext {

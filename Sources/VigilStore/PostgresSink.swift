@@ -20,9 +20,11 @@ final class PostgresSink: Stage {
     var runRequest: RunRequest {
         let options = context.runPolicy
         let sources = options.inputs.isEmpty ? context.upstreamSources : Array(options.inputs.keys)
+        // The job's time of each source (recorded footage) wins over this sink's `time_origin`.
         return RunRequest(pipelineName: context.pipelineName, pipelineHash: options.pipelineHash, sink: context.id,
                           mode: context.mode, inputs: options.inputs, sources: sources.sorted(),
-                          policy: options.rerun ?? .default(for: context.mode), timeOrigin: spec.timeOrigin ?? Date())
+                          policy: options.rerun ?? .default(for: context.mode), timeOrigin: spec.timeOrigin ?? Date(),
+                          timeOrigins: options.timeOrigins.filter { sources.contains($0.key) })
     }
 
     func run(input: StageInput, output: StageOutput) async throws {
@@ -50,6 +52,7 @@ final class PostgresSink: Stage {
             let sourceURLs = Dictionary(uniqueKeysWithValues: request.sources.map { ($0, request.inputs[$0]) })
             var cameras = try await runs.cameraIDs(for: sourceURLs)
             var builder = RowBuilder(runID: handle.id, origin: handle.timeOrigin, writeDetections: spec.detections, cameras: cameras)
+            builder.setOrigins(handle.timeOrigins)
             if handle.resumed { builder.seedLastPoints(try await runs.lastTrackPoints(runID: handle.id)) }
             var filter = ResumeFilter(checkpoints: handle.checkpoints)
             let configuration = CommitStateMachine<SinkBatch>.Configuration(

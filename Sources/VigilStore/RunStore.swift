@@ -16,11 +16,14 @@ public struct RunRequest: Sendable {
     public var policy: RerunPolicy
     /// Wall-clock time of media time 0 for new runs (a resumed run keeps its own).
     public var timeOrigin: Date
+    /// Per source, its own time of media time 0 (recorded footage), over ``timeOrigin``; a resumed run keeps its own.
+    public var timeOrigins: [String: Date]
 
     public init(pipelineName: String, pipelineHash: String = "", sink: String, mode: RunMode, inputs: [String: String] = [:],
-                sources: [String], policy: RerunPolicy, timeOrigin: Date) {
+                sources: [String], policy: RerunPolicy, timeOrigin: Date, timeOrigins: [String: Date] = [:]) {
         self.pipelineName = pipelineName; self.pipelineHash = pipelineHash; self.sink = sink; self.mode = mode
         self.inputs = inputs; self.sources = sources; self.policy = policy; self.timeOrigin = timeOrigin
+        self.timeOrigins = timeOrigins
     }
 
     /// Stable text naming the inputs: the sorted `id=url` pairs, or the source ids when URLs are unknown.
@@ -34,6 +37,8 @@ public struct RunRequest: Sendable {
 public struct RunHandle: Sendable {
     public var id: Int
     public var timeOrigin: Date
+    /// Per source, its own time of media time 0 (``RunRequest/timeOrigins``).
+    public var timeOrigins: [String: Date] = [:]
     /// `last_batch` of the run (0 when new).
     public var lastBatch: Int
     /// Committed positions of a resumed run (empty when new).
@@ -81,24 +86,36 @@ public struct RunStore: Sendable {
                 for try await (source, stream, time, at, count) in rows.decode((String, String, Double, Int, Int).self) {
                     checkpoints[StreamKey(source: source, stream: stream)] = StreamPosition(lastTime: time, atLastTime: at, messages: count)
                 }
-                return RunHandle(id: last.id, timeOrigin: Date(timeIntervalSince1970: last.origin), lastBatch: last.lastBatch,
-                                 checkpoints: checkpoints, replacedRuns: [], resumed: true)
+                let origins = try await connection.query("""
+                    SELECT o.key, extract(epoch FROM o.value::timestamptz)::float8
+                    FROM runs, jsonb_each_text(runs.time_origins) AS o WHERE runs.id = \(last.id)
+                    """, logger: logger)
+                var timeOrigins: [String: Date] = [:]
+                for try await (source, epoch) in origins.decode((String, Double).self) {
+                    timeOrigins[source] = Date(timeIntervalSince1970: epoch)
+                }
+                return RunHandle(id: last.id, timeOrigin: Date(timeIntervalSince1970: last.origin), timeOrigins: timeOrigins,
+                                 lastBatch: last.lastBatch, checkpoints: checkpoints, replacedRuns: [], resumed: true)
             }
             var replaced: [Int] = []
             if request.policy == .replace, !earlier.isEmpty {
                 replaced = earlier.map(\.id)
                 try await Self.deleteRows(ofRuns: replaced, connection: connection, logger: logger)
             }
+            let originSources = request.timeOrigins.keys.sorted()
+            let originSeconds = originSources.map { request.timeOrigins[$0]!.timeIntervalSince1970 }
             let inserted = try await connection.query("""
-                INSERT INTO runs (pipeline_name, pipeline_hash, sink, inputs_key, mode, sources, time_origin)
+                INSERT INTO runs (pipeline_name, pipeline_hash, sink, inputs_key, mode, sources, time_origin, time_origins)
                 VALUES (\(request.pipelineName), \(request.pipelineHash), \(request.sink), \(request.inputsKey),
-                        \(request.mode.rawValue), \(request.sources), \(request.timeOrigin))
+                        \(request.mode.rawValue), \(request.sources), \(request.timeOrigin),
+                        (SELECT coalesce(jsonb_object_agg(o.source, to_timestamp(o.seconds)), '{}')
+                         FROM unnest(\(originSources)::text[], \(originSeconds)::float8[]) AS o(source, seconds)))
                 RETURNING id
                 """, logger: logger)
             var id = 0
             for try await value in inserted.decode(Int.self) { id = value }
-            return RunHandle(id: id, timeOrigin: request.timeOrigin, lastBatch: 0, checkpoints: [:], replacedRuns: replaced,
-                             resumed: false)
+            return RunHandle(id: id, timeOrigin: request.timeOrigin, timeOrigins: request.timeOrigins, lastBatch: 0,
+                             checkpoints: [:], replacedRuns: replaced, resumed: false)
         }
     }
 

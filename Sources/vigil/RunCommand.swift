@@ -111,6 +111,12 @@ struct RunCommand: AsyncParsableCommand {
                                  rerun: try RerunPolicy.fromFlags(resume: resume, replace: replace) ?? job?.rerun,
                                  renderer: OpenCVRenderer())
         options.clipMaker = MediaClipMaker()
+        do {
+            try applyFootageSettings(job, spec: spec, overrides: overrides, to: &options)
+        } catch {
+            printError(error)
+            throw ExitCode.failure
+        }
         let runner = PipelineRunner(spec: spec, options: options)
         let outcome = RunOutcome()
         let pipeline = PipelineService(runner: runner) { outcome.summary = $0 }

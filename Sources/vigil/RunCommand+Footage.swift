@@ -1,0 +1,21 @@
+import Foundation
+import VigilCore
+import VigilMedia
+import VigilPipeline
+
+extension RunCommand {
+    /// The job's footage settings: each source's recorded time (its file's `creation_time` or name, or
+    /// the declared start), for the run policy every stage sees.
+    func applyFootageSettings(_ job: JobFile?, spec: PipelineSpec, overrides: [String: String],
+                              to options: inout RunOptions) throws {
+        guard let job else { return }
+        guard let timeOrigin = job.timeOrigin else { return }
+        var inputs: [String: String] = [:]
+        for source in spec.sources {
+            if let input = overrides[source.id] ?? source.spec.sourceURL { inputs[source.id] = input }
+        }
+        options.timeOrigins = try timeOrigin.origins(for: inputs, runStart: Date()) { input in
+            try MediaProbe.probe(input).creationTime
+        }
+    }
+}
