@@ -13,6 +13,7 @@ public import VigilCore
 /// to: 1m
 /// rerun: replace                               # replace | resume | append
 /// time_origin: recorded                        # footage time: see JobTimeOrigin (JobFile+Footage.swift)
+/// on_truncated: complete                       # complete | fail
 /// ```
 public struct JobFile: Sendable {
     public var file: String
@@ -23,6 +24,8 @@ public struct JobFile: Sendable {
     public var rerun: RerunPolicy?
     /// Where the rows' wall-clock time comes from; `nil` leaves it to the pipeline.
     public var timeOrigin: JobTimeOrigin?
+    /// What a truncated recording does to the run; `nil` leaves it to each source.
+    public var onTruncated: TruncationPolicy?
 
     /// Whether the YAML at `path` is a job (it has a top-level `pipeline:` key) rather than a pipeline.
     public static func isJob(_ path: String) -> Bool {
@@ -53,6 +56,7 @@ public struct JobFile: Sendable {
             let rerun = config.choice("rerun", as: RerunPolicy.self)
             var job = JobFile(file: path, pipeline: resolve(pipeline, nextTo: path), inputs: inputs, window: window, rerun: rerun)
             job.timeOrigin = readTimeOrigin(config)
+            job.onTruncated = config.choice("on_truncated", as: TruncationPolicy.self)
             return job
         }
     }

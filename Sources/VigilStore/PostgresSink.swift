@@ -90,7 +90,15 @@ final class PostgresSink: Stage {
                 try await group.waitForAll()
                 if let upstreamError { throw upstreamError }
             }
-            try await runs.finish(runID: handle.id, status: "completed", error: nil)
+            // A failed component upstream, or a source that reported a cut-short file, did so before ending
+            // its output: both are known once the input has ended. The rows written stay either way.
+            let truncated = context.upstreamSources.sorted().compactMap { context.progress.truncations[$0]?.description }
+            if let failure = context.progress.upstreamFailure(of: context.id) {
+                try await runs.finish(runID: handle.id, status: "failed", error: failure)
+            } else {
+                try await runs.finish(runID: handle.id, status: truncated.isEmpty ? "completed" : "truncated",
+                                      error: truncated.isEmpty ? nil : truncated.joined(separator: "\n"))
+            }
             logger.info("run written", metadata: ["run.id": "\(handle.id)", "rows": "\(coordinator.committedRows)",
                                                   "batches": "\(coordinator.committedSeq - handle.lastBatch)",
                                                   "messages.skipped": "\(skipped)"])

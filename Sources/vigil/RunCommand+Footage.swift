@@ -5,10 +5,11 @@ import VigilPipeline
 
 extension RunCommand {
     /// The job's footage settings: each source's recorded time (its file's `creation_time` or name, or
-    /// the declared start), for the run policy every stage sees.
+    /// the declared start) and `on_truncated`, for the run policy every stage sees.
     func applyFootageSettings(_ job: JobFile?, spec: PipelineSpec, overrides: [String: String],
                               to options: inout RunOptions) throws {
         guard let job else { return }
+        options.onTruncated = job.onTruncated
         guard let timeOrigin = job.timeOrigin else { return }
         var inputs: [String: String] = [:]
         for source in spec.sources {

@@ -145,6 +145,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode.failure
             }
         }
+        if quiet { for truncation in summary.truncations { printStandardError("warning: \(truncation.description)\n") } }
         if summary.status == .failed {
             if quiet { for error in summary.errors { printStandardError("error: \(error)\n") } }
             throw ExitCode.failure

@@ -4,7 +4,8 @@ import VigilStore
 import VigilTesting
 
 /// Batch jobs over recorded footage, through `vigil run` and a real PostgreSQL: rows get the time the
-/// file was recorded (its name, its container's `creation_time`).
+/// file was recorded (its name, its container's `creation_time`), and a recording cut short is
+/// processed up to its end and recorded as `truncated`.
 @Suite("Recorded footage (CLI)") struct FootageCLITests {
     /// A motion + track pipeline into PostgreSQL and a CSV file, whose sinks declare a time origin the job
     /// must override.
@@ -122,6 +123,42 @@ import VigilTesting
             #expect(byTag.errors.contains("\(RunCLITests.vtest): no creation_time in its container"), "\(byTag.errors)")
             // Nothing ran: the database was not even migrated.
             #expect(try Self.psql(url, "SELECT to_regclass('runs') IS NULL") == ["t"])
+        }
+    }
+
+    @Test("a recording cut at 60% completes as truncated with its rows and frame count; with on_truncated: fail the run fails, rows stay")
+    func truncatedRecording() async throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let whole = dir + "/whole.mp4", cut = dir + "/20240101_103005.mp4"
+        try Self.ffmpeg(["-i", RunCLITests.vtest, "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-movflags", "+faststart", whole])
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: whole))
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: 0)
+        try handle.read(upToCount: Int(size) * 6 / 10)!.write(to: URL(fileURLWithPath: cut))
+        try handle.close()
+        let completing = try Self.job(in: dir, video: cut, "time_from_name: \"%Y%m%d_%H%M%S\"", name: "complete")
+        let failing = try Self.job(in: dir, video: cut, "time_from_name: \"%Y%m%d_%H%M%S\"\non_truncated: fail", name: "fail")
+        try await TestPostgres.withFreshDatabase { url in
+            let run = await (try StoreResumeTests.vigil(["run", completing], databaseURL: url)).exited()
+            #expect(run.status == 0 && !run.timedOut, "\(run.errors)")
+            let said = try #require(run.errors.firstMatch(of: /plaza: truncated after (\d+) frames \(of 400 declared\)/),
+                                    "\(run.errors)")
+            let frames = Int(said.1)!
+            #expect(frames > 100 && frames < 350)
+            #expect(run.errors.contains("footage: truncated in "), "\(run.errors)")
+            #expect(try Self.psql(url, "SELECT status || ' ' || frames || ' ' || error FROM runs")
+                    == ["truncated \(frames) plaza: truncated after \(frames) frames (of 400 declared): \(cut)"])
+            let rows = Int(try Self.psql(url, "SELECT count(*) FROM track_points").first ?? "0") ?? 0
+            #expect(rows > 100)
+            #expect(try Self.placement(url, origin: "2024-01-01 10:30:05+00") == ["track_points_p20240101", "t"])
+
+            // The same job with on_truncated: fail (it replaces the run above): the run fails, its rows stay.
+            let failed = await (try StoreResumeTests.vigil(["run", failing], databaseURL: url)).exited()
+            #expect(failed.status != 0 && failed.status < 128 && !failed.timedOut, "\(failed.errors)")
+            #expect(failed.errors.contains("the file is truncated after \(frames) frames (its container declares 400)"), "\(failed.errors)")
+            #expect(try Self.psql(url, "SELECT status || ' ' || frames FROM runs") == ["failed \(frames)"])
+            #expect(try Self.psql(url, "SELECT count(*) FROM track_points") == ["\(rows)"])
         }
     }
 }

@@ -4,7 +4,8 @@ import VigilCore
 import VigilMedia
 import VigilTesting
 
-/// Recorded footage: when a file was recorded (its container's `creation_time`).
+/// Recorded footage: when a file was recorded (its container's `creation_time`), and a recording cut
+/// short (an MP4 whose index promises more frames than its data holds).
 @Suite("Recorded footage")
 struct FootageTests {
     static let dir: URL = {
@@ -42,5 +43,27 @@ struct FootageTests {
         #expect(probe.description.contains("recorded: 2023-06-01T08:00:00.000Z"))
         #expect(try probe.jsonString().contains("\"creation_time\""))
         #expect(try MediaProbe.probe(Samples.path("vtest.avi")).creationTime == nil)
+    }
+
+    @Test("an MP4 cut at 60% of its bytes (index at the front) plays to the cut and is reported truncated")
+    func truncatedMP4() async throws {
+        let whole = Self.dir.appendingPathComponent("whole.mp4").path
+        let made = Tools.run("ffmpeg", ["-v", "error", "-y", "-i", try Samples.path("vtest.avi"), "-t", "8", "-c:v", "libx264",
+                                        "-preset", "ultrafast", "-movflags", "+faststart", whole])
+        try #require(made.status == 0, "\(String(decoding: made.stderr, as: UTF8.self))")
+        let cut = Self.dir.appendingPathComponent("cut.mp4").path
+        let data = try Data(contentsOf: URL(fileURLWithPath: whole))
+        try data.prefix(data.count * 6 / 10).write(to: URL(fileURLWithPath: cut))
+
+        let context = makeContext()
+        let collector = try await runSource(VideoSourceSpec(url: cut), context: context)
+        let truncation = try #require(context.progress.truncations["cam"])
+        #expect(truncation.declaredFrames == 80)
+        #expect(truncation.frames == collector.frames.count)
+        #expect(collector.frames.count > 20 && collector.frames.count < 70, "\(collector.frames.count) frames")
+        // The whole file is not truncated.
+        let complete = makeContext()
+        #expect(try await runSource(VideoSourceSpec(url: whole), context: complete).frames.count == 80)
+        #expect(complete.progress.truncations.isEmpty)
     }
 }

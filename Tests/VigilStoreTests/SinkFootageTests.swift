@@ -5,7 +5,7 @@ import VigilStore
 import VigilTesting
 
 /// Recorded footage through the `postgres` sink: each source's rows get the time it was recorded (the run
-/// policy's per-source origins).
+/// policy's per-source origins), and a run whose input was cut short is recorded as `truncated`.
 @Suite("postgres sink: recorded footage") struct SinkFootageTests {
     static let recorded = ISO8601DateFormatter().date(from: "2024-01-01T10:30:05Z")!
 
@@ -33,6 +33,32 @@ import VigilTesting
                     SELECT status || ' ' || (time_origins ->> 'cam1')::timestamptz AT TIME ZONE 'UTC' || ' ' || (time_origins ? 'cam2')
                     FROM runs
                     """) == ["completed 2024-01-01 10:30:05 false"])
+            }
+        }
+    }
+
+    @Test func aTruncatedSourceMakesTheRunTruncatedWithItsRows() async throws {
+        let context = sinkContext(sources: ["cam1"])
+        let truncation = Truncation(source: "cam1", url: "/videos/cam1.mp4", frames: 57, declaredFrames: 100)
+        context.progress.truncated(truncation)
+        try await TestPostgres.withFreshDatabase { url in
+            try await runSink(GeneratedFrames.messages(frames: 57, tracksPerFrame: 1), url: url, context: context)
+            try await withDB(url) { (db: Database) async throws in
+                #expect(try await db.strings("SELECT status || ' ' || frames || ' ' || error FROM runs")
+                        == ["truncated 57 cam1: truncated after 57 frames (of 100 declared): /videos/cam1.mp4"])
+                #expect(try await db.count("track_points") == 57)
+            }
+        }
+    }
+
+    @Test func aFailureUpstreamMakesTheRunFailedWithItsRows() async throws {
+        let context = sinkContext(sources: ["cam1"])
+        context.progress.componentFailed("cam1: the file is truncated after 57 frames", downstream: ["track", "db"])
+        try await TestPostgres.withFreshDatabase { url in
+            try await runSink(GeneratedFrames.messages(frames: 57, tracksPerFrame: 1), url: url, context: context)
+            try await withDB(url) { (db: Database) async throws in
+                #expect(try await db.strings("SELECT status || ' ' || error FROM runs") == ["failed cam1: the file is truncated after 57 frames"])
+                #expect(try await db.count("track_points") == 57)
             }
         }
     }
