@@ -26,6 +26,15 @@ public enum RerunPolicy: String, Sendable, CaseIterable {
     public static func `default`(for mode: RunMode) -> RerunPolicy { mode == .batch ? .replace : .append }
 }
 
+/// What a recorded file that ends before its container says it should (a recording cut by a power
+/// loss) does to the run: the frames up to the cut are processed either way.
+public enum TruncationPolicy: String, Sendable, CaseIterable {
+    /// The source ends at the cut and the run is recorded as `truncated` (the default).
+    case complete
+    /// The source fails at the cut, and with it the run; what was written before stays.
+    case fail
+}
+
 /// Facts about the whole run that sinks recording results need: how to treat earlier runs, which
 /// pipeline (by content) ran, over which inputs. Set by `vigil run` on every stage's ``StageContext``.
 public struct RunPolicy: Sendable, Hashable {
@@ -40,10 +49,19 @@ public struct RunPolicy: Sendable, Hashable {
     /// A live camera taken over from another worker: live sources report the time nobody held it as a
     /// `stream_gap` event before their first frame.
     public var handover: Handover?
+    /// Source id -> wall-clock time of the source's media time 0, as the job file declares it (the
+    /// recorded time of a file, a declared start, or the run's start). It wins over the components' own
+    /// `time_origin` keys; a frame's capture time (live streams) wins over it. Empty when the job says
+    /// nothing: each component then uses its own `time_origin`, else its default.
+    public var timeOrigins: [String: Date]
+    /// The job file's `on_truncated`; `nil` leaves it to each source's own setting.
+    public var onTruncated: TruncationPolicy?
 
-    public init(rerun: RerunPolicy? = nil, pipelineHash: String = "", inputs: [String: String] = [:], lease: LeaseFence? = nil,
+    public init(rerun: RerunPolicy? = nil, pipelineHash: String = "", inputs: [String: String] = [:],
+                timeOrigins: [String: Date] = [:], onTruncated: TruncationPolicy? = nil, lease: LeaseFence? = nil,
                 handover: Handover? = nil) {
-        self.rerun = rerun; self.pipelineHash = pipelineHash; self.inputs = inputs; self.lease = lease; self.handover = handover
+        self.rerun = rerun; self.pipelineHash = pipelineHash; self.inputs = inputs
+        self.timeOrigins = timeOrigins; self.onTruncated = onTruncated; self.lease = lease; self.handover = handover
     }
 }
 

@@ -9,9 +9,9 @@ final class ExportSink: Stage {
     private let dataset: TabularQuery.Dataset
     private let rows: LiveRows
 
-    init(path: String, format: TabularFormat, dataset: TabularQuery.Dataset, origin: Date) {
+    init(path: String, format: TabularFormat, dataset: TabularQuery.Dataset, origin: Date, origins: [String: Date] = [:]) {
         self.path = path; self.format = format; self.dataset = dataset
-        rows = LiveRows(origin: origin)
+        rows = LiveRows(origin: origin, origins: origins)
     }
 
     func run(input: StageInput, output: StageOutput) async throws {
@@ -43,9 +43,11 @@ final class ExportSink: Stage {
 /// Live messages as rows of the database's export columns (``TabularQuery/columns``).
 struct LiveRows {
     let origin: Date
+    /// Per source, its own time of media time 0 (the job's recorded footage), over ``origin``.
+    var origins: [String: Date] = [:]
 
-    private func time(_ media: MediaTime, _ capture: Date?) -> SQLValue {
-        .time(capture ?? origin.addingTimeInterval(media.seconds))
+    private func time(_ media: MediaTime, _ capture: Date?, _ source: String) -> SQLValue {
+        .time(capture ?? (origins[source] ?? origin).addingTimeInterval(media.seconds))
     }
 
     private func optional(_ value: Int?) -> SQLValue { value.map(SQLValue.int) ?? .null }
@@ -54,7 +56,7 @@ struct LiveRows {
 
     func trackPoint(_ p: TrackPoint, frame: FrameInfo, into row: inout [SQLValue]) {
         row.removeAll(keepingCapacity: true)
-        row += [time(frame.time, frame.captureTime), .text(frame.sourceID), .null, .int(frame.index), .double(frame.time.seconds),
+        row += [time(frame.time, frame.captureTime, frame.sourceID), .text(frame.sourceID), .null, .int(frame.index), .double(frame.time.seconds),
                 .int(p.trackID), optional(p.globalID), .int(p.classID), .text(p.label), .text(p.state.rawValue),
                 .double(p.box.x), .double(p.box.y), .double(p.box.width), .double(p.box.height), .double(p.score),
                 optional(p.mapX), optional(p.mapY)]
@@ -77,10 +79,10 @@ struct LiveRows {
         }
         evidence += "]"
         let ended = e.phase == .end
-        row += [time(e.time, e.wallTime), .text(e.sourceID), .null, .double(e.time.seconds), .text(e.rule), .text(e.kind),
+        row += [time(e.time, e.wallTime, e.sourceID), .text(e.sourceID), .null, .double(e.time.seconds), .text(e.rule), .text(e.kind),
                 .text(e.severity.rawValue), optional(e.trackID), optional(e.globalID), optional(e.zone), .text(e.message),
                 .text(attributes), .text(evidence), .bool(false), optional(e.alertID), optional(e.phase?.rawValue),
-                ended ? time(e.time, e.wallTime) : .null, ended ? .double(e.time.seconds) : .null,
+                ended ? time(e.time, e.wallTime, e.sourceID) : .null, ended ? .double(e.time.seconds) : .null,
                 optional(e.duration), optional(e.value), optional(e.peakValue)]
     }
 
@@ -94,7 +96,7 @@ struct LiveRows {
             JSONString.append(r.dimensions[key]!, to: &dimensions)
         }
         dimensions += "}"
-        row += [time(r.windowStart, nil), .text(r.sourceID), .null, .double(r.windowSeconds), .text(r.name), .double(r.value),
+        row += [time(r.windowStart, nil, r.sourceID), .text(r.sourceID), .null, .double(r.windowSeconds), .text(r.name), .double(r.value),
                 .text(dimensions)]
     }
 }

@@ -15,7 +15,7 @@ import VigilStore
 ///     data: track_points        # track_points (from frames), events or aggregates (rows)
 ///     format: csv               # csv, jsonl, json, mot (path is a folder), geojson
 ///     path: out/points.csv
-///     time_origin: run_start    # or an ISO 8601 time: the wall time of media time 0 for files
+///     time_origin: run_start    # or an ISO 8601 time: the wall time of media time 0 for files (a job's time_origin wins)
 /// ```
 public struct ExportSinkSpec: StageSpec {
     public static let typeName = "export"
@@ -75,6 +75,7 @@ public struct ExportSinkSpec: StageSpec {
     }
 
     public func makeStage(context: StageContext) async throws -> any Stage {
-        ExportSink(path: context.resolvePath(path), format: format, dataset: dataset, origin: timeOrigin ?? Date())
+        ExportSink(path: context.resolvePath(path), format: format, dataset: dataset, origin: timeOrigin ?? Date(),
+                   origins: context.runPolicy.timeOrigins)
     }
 }

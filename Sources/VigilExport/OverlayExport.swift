@@ -33,7 +33,11 @@ public enum OverlayExport {
             throw VigilError(.io, "the source video does not exist; pass the run's video with --source", subject: request.source)
         }
         let camera = try await database.cameraIDs(named: [request.camera])[0]
-        let runRows = try await database.rows(sql: "SELECT time_origin FROM runs WHERE id = \(request.runID)", doing: "reading the run")
+        // The camera's own origin (a job's recorded footage) over the run's.
+        let runRows = try await database.rows(sql: """
+            SELECT coalesce((r.time_origins ->> c.name)::timestamptz, r.time_origin)
+            FROM runs r LEFT JOIN cameras c ON c.id = \(camera) WHERE r.id = \(request.runID)
+            """, doing: "reading the run")
         guard let origin = runRows.first?.first?.time else {
             throw VigilError(.invalidArgument, "there is no run \(request.runID); `vigil db status` lists the runs")
         }

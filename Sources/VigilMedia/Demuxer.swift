@@ -50,6 +50,16 @@ final class Demuxer {
 
     var bitRate: Int? { context.pointee.bit_rate > 0 ? Int(context.pointee.bit_rate) : nil }
 
+    /// A metadata tag of the container, or else of stream `streamIndex` (MP4 keeps `creation_time` in both).
+    func metadata(_ key: String, streamIndex: Int? = nil) -> String? {
+        if let entry = av_dict_get(context.pointee.metadata, key, nil, 0), let value = entry.pointee.value {
+            return String(cString: value)
+        }
+        guard let streamIndex, let stream = stream(streamIndex),
+              let entry = av_dict_get(stream.pointee.metadata, key, nil, 0), let value = entry.pointee.value else { return nil }
+        return String(cString: value)
+    }
+
     /// The best video stream and a decoder for it.
     func bestVideoStream() throws(MediaError) -> (index: Int, codec: UnsafePointer<AVCodec>) {
         var codec: UnsafePointer<AVCodec>?

@@ -1,5 +1,5 @@
 internal import CFFmpeg
-import Foundation
+public import Foundation
 import VigilCore
 
 /// What `vigil probe URL` shows: the container, its streams, and the video stream Vigil would read.
@@ -33,6 +33,8 @@ public struct MediaProbe: Sendable, Hashable, Codable, CustomStringConvertible {
     public var frameCount: Int?
     /// Whether ``frameCount`` was counted by decoding every frame.
     public var frameCountIsExact: Bool
+    /// When the recording started, from the container's `creation_time` tag.
+    public var creationTime: Date?
 
     /// Opens `url` and describes it; with `countFrames`, decodes the whole video stream to count frames
     /// (like `ffprobe -count_frames`). Throws the same typed errors as a `video` source.
@@ -64,7 +66,7 @@ public struct MediaProbe: Sendable, Hashable, Codable, CustomStringConvertible {
         return MediaProbe(url: url, format: reader.formatName, duration: reader.duration ?? reader.demuxer.duration,
                           bitRate: reader.demuxer.bitRate, streams: streams, videoStream: reader.streamIndex,
                           codec: reader.codecName, width: reader.width, height: reader.height, fps: reader.frameRate,
-                          frameCount: frameCount, frameCountIsExact: countFrames)
+                          frameCount: frameCount, frameCountIsExact: countFrames, creationTime: reader.creationTime)
     }
 
     /// Human-readable, several lines.
@@ -74,6 +76,7 @@ public struct MediaProbe: Sendable, Hashable, Codable, CustomStringConvertible {
                      + (fps.map { ", \(Self.number($0)) fps" } ?? ""))
         lines.append("  duration: " + (duration.map { "\(Self.number($0)) s (\(MediaTime(seconds: $0)))" } ?? "unknown"))
         lines.append("  frames:   " + (frameCount.map { "\($0)" + (frameCountIsExact ? " (counted)" : " (declared)") } ?? "unknown"))
+        if let creationTime { lines.append("  recorded: \(CreationTime.format(creationTime))") }
         if let bitRate { lines.append("  bitrate:  \(bitRate / 1000) kb/s") }
         lines.append("  streams:")
         for s in streams {
@@ -91,6 +94,7 @@ public struct MediaProbe: Sendable, Hashable, Codable, CustomStringConvertible {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 

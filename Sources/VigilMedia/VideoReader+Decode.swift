@@ -79,7 +79,8 @@ extension VideoReader {
               let declared = declaredFrameCount else { return }
         let seen = decodedFrameCount + corruptPacketCount
         guard seen < declared - max(2, declared / 50) else { return }
-        var message = "the file ends after \(decodedFrameCount) of the \(declared) frames its container declares; it is truncated or damaged"
+        var message = "the file is truncated after \(decodedFrameCount) frames (its container declares \(declared)): "
+            + "cut short, e.g. by a power loss, or damaged"
         if let lastCorruptMessage { message += " (last decoder error: \(lastCorruptMessage))" }
         throw VigilError(.mediaTruncated, message, subject: url)
     }

@@ -1,5 +1,5 @@
 internal import CFFmpeg
-import Foundation
+public import Foundation
 public import VigilCore
 
 /// How the transport of an `rtsp://` stream is carried.
@@ -54,6 +54,8 @@ public final class VideoReader {
     public let declaredFrameCount: Int?
     public let codecName: String
     public let formatName: String
+    /// When the recording started, from the container's `creation_time` tag (``CreationTime``).
+    public let creationTime: Date?
     /// Packets the decoder rejected (skipped) or the demuxer flagged as corrupt.
     public internal(set) var corruptPacketCount = 0
     /// Decoded frames the decoder marked as damaged (error concealment applied).
@@ -125,6 +127,7 @@ public final class VideoReader {
         height = Int(par.height)
         codecName = decoder.codecName
         formatName = demuxer.formatName
+        creationTime = demuxer.metadata("creation_time", streamIndex: best.index).flatMap(CreationTime.parse)
         let rate = Self.rate(stream.pointee.avg_frame_rate) ?? Self.rate(stream.pointee.r_frame_rate)
         frameRate = rate
         frameDuration = rate.map { 1 / $0 } ?? 1.0 / 25

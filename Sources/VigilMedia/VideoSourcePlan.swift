@@ -20,14 +20,18 @@ struct VideoSourcePlan: Sendable {
     /// Counts dropped frames in the run's `vigil_stage_dropped_total{stage}`.
     var countDropped: @Sendable (Int) -> Void
     var logger: Logger
-    /// Where the worker announces how many frames a file will yield (for the progress bar's ETA).
+    /// Where the worker announces how many frames a file will yield (for the progress bar's ETA) and
+    /// that a file was truncated.
     var progress: RunProgress
     /// A live camera taken over from another worker: the gap is reported before the first frame.
     var handover: Handover?
+    /// The job's `on_truncated`, else the source's.
+    var onTruncated: TruncationPolicy
 
     init(spec: VideoSourceSpec, context: StageContext) {
         sourceID = context.id
         progress = context.progress
+        onTruncated = context.runPolicy.onTruncated ?? spec.onTruncated
         url = spec.resolvedURL(context: context)
         let network = VideoReader.isNetworkURL(url)
         readerOptions = VideoReaderOptions(rtspTransport: spec.rtspTransport, readTimeout: spec.readTimeout,

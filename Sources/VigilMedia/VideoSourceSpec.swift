@@ -14,6 +14,7 @@ public import VigilCore
 ///     reconnect: { initial_delay: 500ms, max_delay: 30s }
 ///     loop: false                  # files in stream mode: play again from the start at the end
 ///     paced: false                 # files in stream mode: at their own frame rate (loop implies it)
+///     on_truncated: complete       # a file cut short: complete (the run is `truncated`) | fail
 /// ```
 public struct VideoSourceSpec: StageSpec {
     public static let typeName = "video"
@@ -39,6 +40,9 @@ public struct VideoSourceSpec: StageSpec {
     public var pixelFormat: PixelFormat?
     public var width: Int?
     public var height: Int?
+    /// A file that ends before its container says it should: end there (the run is recorded as
+    /// `truncated`) or fail. A job file's `on_truncated` wins.
+    public var onTruncated = TruncationPolicy.complete
 
     public var inputPorts: Set<PortType> { [] }
     public var sourceURL: String? { url }
@@ -87,6 +91,7 @@ public struct VideoSourceSpec: StageSpec {
         pixelFormat = config.choice("pixel_format", as: PixelFormat.self)
         width = config.int("width", in: 2...16384)
         height = config.int("height", in: 2...16384)
+        onTruncated = config.choice("on_truncated", as: TruncationPolicy.self) ?? .complete
         config.finish()
     }
 

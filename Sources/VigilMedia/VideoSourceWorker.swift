@@ -84,6 +84,13 @@ final class VideoSourceWorker {
             let decoded: VideoReader.DecodedFrame?
             do {
                 decoded = try reader.next()
+            } catch let error as VigilError where error.code == .mediaTruncated && plan.onTruncated == .complete {
+                // A recording cut short (a power loss): what came before is the whole recording.
+                plan.progress.truncated(Truncation(source: plan.sourceID, url: plan.url, frames: reader.decodedFrameCount,
+                                                   declaredFrames: reader.declaredFrameCount))
+                plan.logger.info("the file is truncated; processed up to its end", metadata: [
+                    "source.url": "\(plan.url)", "frames.decoded": "\(reader.decodedFrameCount)", "error": "\(error.message)"])
+                return machine.streamEnded(now: now())
             } catch {
                 if monitor.isStopped { return .finish }
                 lastError = error

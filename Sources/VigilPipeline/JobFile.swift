@@ -12,6 +12,8 @@ public import VigilCore
 /// from: 0s
 /// to: 1m
 /// rerun: replace                               # replace | resume | append
+/// time_origin: recorded                        # footage time: see JobTimeOrigin (JobFile+Footage.swift)
+/// on_truncated: complete                       # complete | fail
 /// ```
 ///
 /// A job run by workers on a schedule over a footage folder (`vigil worker`, `vigil jobs schedule`):
@@ -54,6 +56,10 @@ public struct JobFile: Sendable {
         public var missed: MissedFires
         public var queue: String
     }
+    /// Where the rows' wall-clock time comes from; `nil` leaves it to the pipeline.
+    public var timeOrigin: JobTimeOrigin?
+    /// What a truncated recording does to the run; `nil` leaves it to each source.
+    public var onTruncated: TruncationPolicy?
 
     /// Whether the YAML at `path` is a job (it has a top-level `pipeline:` key) rather than a pipeline.
     public static func isJob(_ path: String) -> Bool {
@@ -101,8 +107,11 @@ public struct JobFile: Sendable {
                 config.error("'to' must be after 'from'", at: config.raw("to")?.location)
             }
             let rerun = config.choice("rerun", as: RerunPolicy.self)
-            return JobFile(file: path, pipeline: resolve(pipeline, nextTo: path), inputs: inputs, folderInputs: folders,
-                           window: window, rerun: rerun, schedule: schedule)
+            var job = JobFile(file: path, pipeline: resolve(pipeline, nextTo: path), inputs: inputs, folderInputs: folders,
+                              window: window, rerun: rerun, schedule: schedule)
+            job.timeOrigin = readTimeOrigin(config)
+            job.onTruncated = config.choice("on_truncated", as: TruncationPolicy.self)
+            return job
         }
     }
 

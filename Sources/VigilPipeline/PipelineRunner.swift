@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 import Metrics
 import Synchronization
@@ -25,6 +25,10 @@ public struct RunOptions: Sendable {
     public var lease: LeaseFence?
     /// Set when a live camera's job passed from another worker (see ``Handover``).
     public var handover: Handover?
+    /// Source id -> wall-clock time of its media time 0, as the job declares it (``RunPolicy/timeOrigins``).
+    public var timeOrigins: [String: Date] = [:]
+    /// The job's `on_truncated` (``RunPolicy/onTruncated``).
+    public var onTruncated: TruncationPolicy?
 
     public init(mode: RunMode = .batch, window: TimeWindow = .all, inputOverrides: [String: String] = [:],
                 channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil"), rerun: RerunPolicy? = nil,
@@ -110,7 +114,8 @@ public final class PipelineRunner: Sendable {
         }
         if let start = options.window.start { inputs["@from"] = "\(start)" }
         if let end = options.window.end { inputs["@to"] = "\(end)" }
-        return RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs, lease: options.lease,
+        return RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs,
+                         timeOrigins: options.timeOrigins, onTruncated: options.onTruncated, lease: options.lease,
                          handover: options.handover)
     }
 
@@ -185,7 +190,9 @@ public final class PipelineRunner: Sendable {
 
         let errors = failures.all
         let elapsed = ContinuousClock.now - clock
-        let status: RunSummary.Status = !errors.isEmpty ? .failed : (shutdown.isRequested ? .stopped : .completed)
+        let truncations = progress.truncations.values.sorted { $0.source < $1.source }
+        let status: RunSummary.Status = !errors.isEmpty ? .failed
+            : (shutdown.isRequested ? .stopped : (truncations.isEmpty ? .completed : .truncated))
         return RunSummary(
             pipeline: spec.name, mode: options.mode.rawValue, status: status, startedAt: started,
             wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
@@ -193,7 +200,8 @@ public final class PipelineRunner: Sendable {
                 ($0.id, Int(metrics.counterValue(Self.sentLabel, [("stage", $0.id)])))
             }),
             stages: spec.components.map { report($0, wiring: wiring, error: errors[$0.id]) },
-            errors: spec.components.compactMap { c in errors[c.id].map { "\(c.id): \($0)" } })
+            errors: spec.components.compactMap { c in errors[c.id].map { "\(c.id): \($0)" } },
+            truncations: truncations)
     }
 
     private func runComponent(_ component: PipelineSpec.Component, context: StageContext, wiring: Wiring,
@@ -242,7 +250,15 @@ public final class PipelineRunner: Sendable {
                 if try await !target.channel.send(message) { dropped.increment() }
             }
         }
-        try await stage.run(input: input, output: output)
+        do {
+            try await stage.run(input: input, output: output)
+        } catch {
+            // Before the output ends (the `defer` above): a sink whose input ends now knows it was cut short.
+            if !(error is CancellationError) || !shutdown.isRequested {
+                progress.componentFailed("\(component.id): \(error)", downstream: spec.graph.downstream(of: component.id))
+            }
+            throw error
+        }
     }
 
     private func report(_ component: PipelineSpec.Component, wiring: Wiring, error: String?) -> RunSummary.StageReport {

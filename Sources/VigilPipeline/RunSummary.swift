@@ -1,8 +1,11 @@
 public import Foundation
+public import VigilCore
 
 /// What a run did, for the summary printed at the end and `--metrics-json`.
 public struct RunSummary: Sendable, Codable {
-    public enum Status: String, Sendable, Codable { case completed, failed, stopped }
+    /// `truncated`: every component completed, but a recorded input was cut short (``truncations``)
+    /// and was processed up to its end; not a failure.
+    public enum Status: String, Sendable, Codable { case completed, truncated, failed, stopped }
 
     public struct StageReport: Sendable, Codable {
         public var id: String
@@ -27,6 +30,8 @@ public struct RunSummary: Sendable, Codable {
     public var framesBySource: [String: Int]
     public var stages: [StageReport]
     public var errors: [String]
+    /// Inputs that ended before their container said they would, by source id.
+    public var truncations: [Truncation] = []
 
     public var totalSourceFrames: Int { framesBySource.values.reduce(0, +) }
 
@@ -48,6 +53,7 @@ public struct RunSummary: Sendable, Codable {
                 cell + String(repeating: " ", count: widths[column] - cell.count)
             }.joined(separator: "  "))
         }
+        for truncation in truncations { lines.append("warning: \(truncation.description)") }
         for error in errors { lines.append("error: \(error)") }
         return lines.joined(separator: "\n")
     }

@@ -50,7 +50,7 @@ extension AlertEngine {
             frame.measurements[occupancyKeys[entry.shape]] = Double(state.inside[entry.slot].count)
         }
         var out: [AlertOutput] = []
-        let unix = frame.info.captureTime?.timeIntervalSince1970 ?? (configuration.timeOrigin + time)
+        let unix = frame.info.captureTime?.timeIntervalSince1970 ?? ((configuration.timeOrigins[source] ?? configuration.timeOrigin) + time)
         for (r, rule) in configuration.rules.enumerated() where applies(r, source: source) {
             let on: Bool, off: Bool, value: Double, zoneID: String, forSeconds: Double, clearFor: Double
             switch rule.kind {

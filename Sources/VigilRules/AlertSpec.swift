@@ -10,7 +10,7 @@ public import VigilCore
 ///   type: alert
 ///   inputs: [ids]
 ///   subject: ${DRIVER_ID:-}       # optional: added to every event (attributes.subject)
-///   time_origin: 2026-01-01T08:00:00Z   # media time 0 of files, for schedules (live: capture time)
+///   time_origin: 2026-01-01T08:00:00Z   # media time 0 of files, for schedules (live: capture time; a job's time_origin wins)
 ///   forget_after: 2s              # a track unseen this long leaves its zones
 ///   zones:
 ///     walkway:

@@ -11,7 +11,9 @@ final class AlertStage: Stage {
     private let clips: AlertClips?
 
     init(spec: AlertSpec, context: StageContext) throws {
-        engine = try AlertEngine(spec.configuration)
+        var configuration = spec.configuration
+        configuration.timeOrigins = context.runPolicy.timeOrigins.mapValues(\.timeIntervalSince1970)
+        engine = try AlertEngine(configuration)
         if let settings = spec.evidence {
             guard let renderer = context.renderer else {
                 throw VigilError(.invalidPipeline, "the alert stage writes evidence but this run has no renderer; "

@@ -143,6 +143,8 @@ public struct AlertConfiguration: Sendable {
     /// Unix seconds of media time 0 for files (schedules read the time of day from it); live frames use
     /// their capture time.
     public var timeOrigin: Double
+    /// Unix seconds of media time 0 per source, as the job declares it (recorded footage), over ``timeOrigin``.
+    public var timeOrigins: [String: Double] = [:]
     /// Added to every event (`attributes.subject`): the driver or site the stream belongs to.
     public var subject: String?
 

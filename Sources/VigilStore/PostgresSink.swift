@@ -20,10 +20,11 @@ final class PostgresSink: Stage {
     var runRequest: RunRequest {
         let options = context.runPolicy
         let sources = options.inputs.isEmpty ? context.upstreamSources : Array(options.inputs.keys)
+        // The job's time of each source (recorded footage) wins over this sink's `time_origin`.
         return RunRequest(pipelineName: context.pipelineName, pipelineHash: options.pipelineHash, sink: context.id,
                           mode: context.mode, inputs: options.inputs, sources: sources.sorted(),
                           policy: options.rerun ?? .default(for: context.mode), timeOrigin: spec.timeOrigin ?? Date(),
-                          lease: options.lease)
+                          timeOrigins: options.timeOrigins.filter { sources.contains($0.key) }, lease: options.lease)
     }
 
     func run(input: StageInput, output: StageOutput) async throws {
@@ -51,6 +52,7 @@ final class PostgresSink: Stage {
             let sourceURLs = Dictionary(uniqueKeysWithValues: request.sources.map { ($0, request.inputs[$0]) })
             var cameras = try await runs.cameraIDs(for: sourceURLs)
             var builder = RowBuilder(runID: handle.id, origin: handle.timeOrigin, writeDetections: spec.detections, cameras: cameras)
+            builder.setOrigins(handle.timeOrigins)
             if handle.resumed { builder.seedLastPoints(try await runs.lastTrackPoints(runID: handle.id)) }
             var filter = ResumeFilter(checkpoints: handle.checkpoints)
             let configuration = CommitStateMachine<SinkBatch>.Configuration(
@@ -88,10 +90,20 @@ final class PostgresSink: Stage {
                 try await group.waitForAll()
                 if let upstreamError { throw upstreamError }
             }
-            // A batch run stopped before the end of its inputs is not complete: a resume continues it.
+            // A failed component upstream, or a source that reported a cut-short file, did so before ending
+            // its output: both are known once the input has ended. The rows written stay either way. A batch
+            // run stopped before the end of its inputs is not complete: a resume continues it.
+            let truncated = context.upstreamSources.sorted().compactMap { context.progress.truncations[$0]?.description }
             let stoppedEarly = context.mode == .batch && context.shutdown.isRequested
-            try await runs.finish(runID: handle.id, status: stoppedEarly ? "interrupted" : "completed", error: nil,
-                                  lease: request.lease)
+            if let failure = context.progress.upstreamFailure(of: context.id) {
+                try await runs.finish(runID: handle.id, status: "failed", error: failure, lease: request.lease)
+            } else if !truncated.isEmpty {
+                try await runs.finish(runID: handle.id, status: "truncated", error: truncated.joined(separator: "\n"),
+                                      lease: request.lease)
+            } else {
+                try await runs.finish(runID: handle.id, status: stoppedEarly ? "interrupted" : "completed", error: nil,
+                                      lease: request.lease)
+            }
             logger.info("run written", metadata: ["run.id": "\(handle.id)", "rows": "\(coordinator.committedRows)",
                                                   "batches": "\(coordinator.committedSeq - handle.lastBatch)",
                                                   "messages.skipped": "\(skipped)"])

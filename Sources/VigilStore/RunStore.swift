@@ -18,11 +18,15 @@ public struct RunRequest: Sendable {
     public var timeOrigin: Date
     /// The job lease the run is written under: every write checks it is still held.
     public var lease: LeaseFence?
+    /// Per source, its own time of media time 0 (recorded footage), over ``timeOrigin``; a resumed run keeps its own.
+    public var timeOrigins: [String: Date]
 
     public init(pipelineName: String, pipelineHash: String = "", sink: String, mode: RunMode, inputs: [String: String] = [:],
-                sources: [String], policy: RerunPolicy, timeOrigin: Date, lease: LeaseFence? = nil) {
+                sources: [String], policy: RerunPolicy, timeOrigin: Date, timeOrigins: [String: Date] = [:],
+                lease: LeaseFence? = nil) {
         self.pipelineName = pipelineName; self.pipelineHash = pipelineHash; self.sink = sink; self.mode = mode
-        self.inputs = inputs; self.sources = sources; self.policy = policy; self.timeOrigin = timeOrigin; self.lease = lease
+        self.inputs = inputs; self.sources = sources; self.policy = policy; self.timeOrigin = timeOrigin
+        self.timeOrigins = timeOrigins; self.lease = lease
     }
 
     /// Stable text naming the inputs: the sorted `id=url` pairs, or the source ids when URLs are unknown.
@@ -36,6 +40,8 @@ public struct RunRequest: Sendable {
 public struct RunHandle: Sendable {
     public var id: Int
     public var timeOrigin: Date
+    /// Per source, its own time of media time 0 (``RunRequest/timeOrigins``).
+    public var timeOrigins: [String: Date] = [:]
     /// `last_batch` of the run (0 when new).
     public var lastBatch: Int
     /// Committed positions of a resumed run (empty when new).
@@ -95,24 +101,37 @@ public struct RunStore: Sendable {
                 for try await (source, stream, time, at, count) in rows.decode((String, String, Double, Int, Int).self) {
                     checkpoints[StreamKey(source: source, stream: stream)] = StreamPosition(lastTime: time, atLastTime: at, messages: count)
                 }
-                return RunHandle(id: last.id, timeOrigin: Date(timeIntervalSince1970: last.origin), lastBatch: last.lastBatch,
-                                 checkpoints: checkpoints, replacedRuns: [], resumed: true)
+                let origins = try await connection.query("""
+                    SELECT o.key, extract(epoch FROM o.value::timestamptz)::float8
+                    FROM runs, jsonb_each_text(runs.time_origins) AS o WHERE runs.id = \(last.id)
+                    """, logger: logger)
+                var timeOrigins: [String: Date] = [:]
+                for try await (source, epoch) in origins.decode((String, Double).self) {
+                    timeOrigins[source] = Date(timeIntervalSince1970: epoch)
+                }
+                return RunHandle(id: last.id, timeOrigin: Date(timeIntervalSince1970: last.origin), timeOrigins: timeOrigins,
+                                 lastBatch: last.lastBatch, checkpoints: checkpoints, replacedRuns: [], resumed: true)
             }
             var replaced: [Int] = []
             if policy == .replace, !earlier.isEmpty {
                 replaced = earlier.map(\.id)
                 try await Self.deleteRows(ofRuns: replaced, connection: connection, logger: logger)
             }
+            let originSources = request.timeOrigins.keys.sorted()
+            let originSeconds = originSources.map { request.timeOrigins[$0]!.timeIntervalSince1970 }
             let inserted = try await connection.query("""
-                INSERT INTO runs (pipeline_name, pipeline_hash, sink, inputs_key, mode, sources, time_origin, job_id)
+                INSERT INTO runs (pipeline_name, pipeline_hash, sink, inputs_key, mode, sources, time_origin, time_origins, job_id)
                 VALUES (\(request.pipelineName), \(request.pipelineHash), \(request.sink), \(request.inputsKey),
-                        \(request.mode.rawValue), \(request.sources), \(request.timeOrigin), \(request.lease?.jobID))
+                        \(request.mode.rawValue), \(request.sources), \(request.timeOrigin),
+                        (SELECT coalesce(jsonb_object_agg(o.source, to_timestamp(o.seconds)), '{}')
+                         FROM unnest(\(originSources)::text[], \(originSeconds)::float8[]) AS o(source, seconds)),
+                        \(request.lease?.jobID))
                 RETURNING id
                 """, logger: logger)
             var id = 0
             for try await value in inserted.decode(Int.self) { id = value }
-            return RunHandle(id: id, timeOrigin: request.timeOrigin, lastBatch: 0, checkpoints: [:], replacedRuns: replaced,
-                             resumed: false)
+            return RunHandle(id: id, timeOrigin: request.timeOrigin, timeOrigins: request.timeOrigins, lastBatch: 0,
+                             checkpoints: [:], replacedRuns: replaced, resumed: false)
         }
     }
 

@@ -69,11 +69,14 @@ public struct SinkBatch: Sendable {
 }
 
 /// Turns messages into rows of a ``SinkBatch``: the wall-clock time of each row (capture time, or the
-/// run's time origin plus the media time), the camera id of its source, the track path lengths.
+/// time origin of its source — else of the run — plus the media time), the camera id of its source, the
+/// track path lengths.
 public struct RowBuilder: Sendable {
     public var runID: Int
-    /// Unix microseconds of media time 0 for sources without capture times.
+    /// Unix microseconds of media time 0 for sources without capture times or an origin of their own.
     public var originMicros: Int64
+    /// Unix microseconds of media time 0 per source id (recorded footage), over ``originMicros``.
+    public var sourceOriginMicros: [String: Int64] = [:]
     public var writeDetections: Bool
     /// Camera id per source id.
     public var cameras: [String: Int]
@@ -87,14 +90,19 @@ public struct RowBuilder: Sendable {
         self.cameras = cameras
     }
 
+    /// Gives sources their own time of media time 0 (a recorded file's time).
+    public mutating func setOrigins(_ origins: [String: Foundation.Date]) {
+        sourceOriginMicros = origins.mapValues { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }
+    }
+
     /// Continue path lengths of a resumed run from the tracks' stored last points.
     public mutating func seedLastPoints(_ points: [(camera: Int, track: Int, x: Double, y: Double)]) {
         for p in points { lastFoot[SinkBatch.TrackKey(camera: p.camera, track: p.track)] = (p.x, p.y) }
     }
 
-    func micros(media: MediaTime, capture: Date?) -> Int64 {
+    func micros(media: MediaTime, capture: Date?, source: String) -> Int64 {
         if let capture { return Int64((capture.timeIntervalSince1970 * 1_000_000).rounded()) }
-        return originMicros + Int64((media.seconds * 1_000_000).rounded())
+        return (sourceOriginMicros[source] ?? originMicros) + Int64((media.seconds * 1_000_000).rounded())
     }
 
     /// How many rows `message` becomes.
@@ -109,7 +117,7 @@ public struct RowBuilder: Sendable {
     public mutating func append(_ message: Message, camera: Int, to batch: inout SinkBatch) {
         switch message {
         case .frame(let frame):
-            let t = micros(media: frame.info.time, capture: frame.info.captureTime)
+            let t = micros(media: frame.info.time, capture: frame.info.captureTime, source: frame.info.sourceID)
             batch.frames += 1
             if !frame.tracks.isEmpty || (writeDetections && !frame.detections.isEmpty) { batch.touch(t) }
             for p in frame.tracks {
@@ -122,10 +130,10 @@ public struct RowBuilder: Sendable {
                 }
             }
         case .event(let event):
-            let t = micros(media: event.time, capture: event.wallTime)
+            let t = micros(media: event.time, capture: event.wallTime, source: event.sourceID)
             batch.touch(t)
             if let id = event.alertID, let phase = event.phase, phase != .start {
-                let start = micros(media: event.startTime ?? event.time, capture: nil)
+                let start = micros(media: event.startTime ?? event.time, capture: nil, source: event.sourceID)
                 let attributes = JSONText.object(event.attributes)
                 batch.alertChanges.append(SinkBatch.AlertChange(
                     camera: camera, alertID: id, startMicros: event.wallTime == nil ? start : t, phase: phase.rawValue,
@@ -135,7 +143,7 @@ public struct RowBuilder: Sendable {
                 Self.writeEvent(event, micros: t, camera: camera, run: runID, into: &batch.events)
             }
         case .row(let row):
-            let t = micros(media: row.windowStart, capture: nil)
+            let t = micros(media: row.windowStart, capture: nil, source: row.sourceID)
             batch.touch(t)
             Self.writeAggregate(row, micros: t, camera: camera, run: runID, into: &batch.aggregates)
         }

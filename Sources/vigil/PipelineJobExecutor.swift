@@ -41,6 +41,7 @@ struct PipelineJobExecutor: JobExecutor {
         if live, claimed.earlierAttempts > 0 { options.handover = try await queue.handover(of: job) }
 
         guard let (source, folder) = jobFile?.folderInputs.first else {
+            try FootageSettings.apply(jobFile, spec: spec, overrides: options.inputOverrides, to: &options)
             let summary = try await run(spec, options, control)
             return try result(["runs": [summary]], stopped: summary.status == .stopped)
         }
@@ -52,9 +53,11 @@ struct PipelineJobExecutor: JobExecutor {
         for (index, file) in files.enumerated() {
             if control.shutdown.isRequested { break }
             options.inputOverrides[source] = file.path
+            try FootageSettings.apply(jobFile, spec: spec, overrides: options.inputOverrides, to: &options)
             let summary = try await run(spec, options, control)
             summaries.append(summary)
-            guard summary.status == .completed else { break }
+            // A truncated recording is processed as far as it goes, and counts as processed.
+            guard summary.status == .completed || summary.status == .truncated else { break }
             try await processed.record(job: arguments.file, file: file, jobID: job.id)
             try? await queue.recordProgress(claimed, progress: """
                 {"files_done": \(index + 1), "files": \(files.count)}

@@ -111,6 +111,12 @@ struct RunCommand: AsyncParsableCommand {
                                  rerun: try RerunPolicy.fromFlags(resume: resume, replace: replace) ?? job?.rerun,
                                  renderer: OpenCVRenderer())
         options.clipMaker = MediaClipMaker()
+        do {
+            try FootageSettings.apply(job, spec: spec, overrides: overrides, to: &options)
+        } catch {
+            printError(error)
+            throw ExitCode.failure
+        }
         let runner = PipelineRunner(spec: spec, options: options)
         let outcome = RunOutcome()
         let pipeline = PipelineService(runner: runner) { outcome.summary = $0 }
@@ -139,6 +145,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode.failure
             }
         }
+        if quiet { for truncation in summary.truncations { printStandardError("warning: \(truncation.description)\n") } }
         if summary.status == .failed {
             if quiet { for error in summary.errors { printStandardError("error: \(error)\n") } }
             throw ExitCode.failure

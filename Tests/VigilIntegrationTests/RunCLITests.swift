@@ -55,16 +55,40 @@ struct RunCLITests {
         #expect(times.first! >= 10 && times.last! < 20)
     }
 
-    /// Truncated, random, empty, missing and directory inputs: a clear error naming the input,
-    /// a non-zero exit, and no crash.
-    @Test(arguments: ["truncated", "random", "empty", "missing", "directory"])
+    /// A truncated input (a recording cut short) is processed up to its end: the run completes as
+    /// `truncated` with the frames reached, unless the source says `on_truncated: fail`; what was
+    /// written before the cut stays either way.
+    @Test(arguments: [false, true])
+    func truncatedInputIsProcessedToItsEnd(failing: Bool) async throws {
+        let dir = try CLI.temporaryDirectory()
+        let input = dir.appendingPathComponent("vtest-1mb.avi")
+        try Data(contentsOf: URL(fileURLWithPath: Self.vtest)).prefix(1_000_000).write(to: input)
+        let (pipeline, output) = try Self.decodePipeline(url: input.path, extra: failing ? "    on_truncated: fail" : "", in: dir)
+        let metrics = dir.appendingPathComponent("metrics.json")
+        let result = try await CLI.run(["run", pipeline.path, "--metrics-json", metrics.path])
+        let frames = try Self.lines(output).count
+        #expect(frames > 50 && frames < 100)
+        #expect(result.stderr.contains("truncated after \(frames) frames"), "\(result.stderr)")
+        #expect(result.stderr.contains(input.path), "\(result.stderr)")
+        if failing {
+            #expect(result.status != 0 && result.status < 128, "exit \(result.status): \(result.stderr)")
+        } else {
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("decode: truncated in "), "\(result.stderr)")
+            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: metrics)) as! [String: Any]
+            #expect(summary["status"] as? String == "truncated")
+            let truncations = summary["truncations"] as? [[String: Any]]
+            #expect(truncations?.first?["frames"] as? Int == frames && truncations?.first?["declaredFrames"] as? Int == 795)
+        }
+    }
+
+    /// Random, empty, missing and directory inputs: a clear error naming the input, a non-zero exit,
+    /// and no crash.
+    @Test(arguments: ["random", "empty", "missing", "directory"])
     func badInputFailsClearly(kind: String) async throws {
         let dir = try CLI.temporaryDirectory()
         let input: URL
         switch kind {
-        case "truncated":
-            input = dir.appendingPathComponent("vtest-1mb.avi")
-            try Data(contentsOf: URL(fileURLWithPath: Self.vtest)).prefix(1_000_000).write(to: input)
         case "random":
             input = dir.appendingPathComponent("random.mp4")
             try Data((0..<200_000).map { _ in UInt8.random(in: 0...255) }).write(to: input)
@@ -77,14 +101,10 @@ struct RunCLITests {
             input = dir.appendingPathComponent("folder.mp4")
             try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
         }
-        let (pipeline, output) = try Self.decodePipeline(url: input.path, in: dir)
+        let (pipeline, _) = try Self.decodePipeline(url: input.path, in: dir)
         let result = try await CLI.run(["run", pipeline.path, "--quiet"])
         #expect(result.status != 0 && result.status < 128, "exit \(result.status): \(result.stderr)")
         #expect(result.stderr.contains(input.path) || result.stderr.contains(input.lastPathComponent), "\(result.stderr)")
-        if kind == "truncated" {
-            // What decoded before the cut is kept.
-            #expect(try Self.lines(output).count > 0)
-        }
     }
 
     /// The complete lines written so far (a line still being written is left out).

@@ -54,20 +54,42 @@ struct BadInputTests {
         try await expectError(path, code: .noVideoStream, mentions: "audio")
     }
 
-    @Test("truncated file (first 1 MB of vtest.avi): frames until the cut, then a typed error")
+    @Test("truncated file (first 1 MB of vtest.avi): frames until the cut, then the end, reported as truncated")
     func truncatedFile() async throws {
         let source = try Samples.path("vtest.avi")
         let path = Self.dir.appendingPathComponent("truncated.avi").path
         let data = try Data(contentsOf: URL(fileURLWithPath: source)).prefix(1_000_000)
         try data.write(to: URL(fileURLWithPath: path))
+        let context = makeContext()
+        let collector = try await runSource(VideoSourceSpec(url: path), context: context)
+        #expect(collector.frames.count > 50 && collector.frames.count < 100)
+        let truncation = try #require(context.progress.truncations["cam"])
+        #expect(truncation.url == path && truncation.frames == collector.frames.count && truncation.declaredFrames == 795)
+        #expect(truncation.description == "cam: truncated after \(collector.frames.count) frames (of 795 declared): \(path)")
+    }
+
+    @Test("truncated file with on_truncated: fail: frames until the cut, then a typed error")
+    func truncatedFileFails() async throws {
+        let source = try Samples.path("vtest.avi")
+        let path = Self.dir.appendingPathComponent("truncated-fail.avi").path
+        try Data(contentsOf: URL(fileURLWithPath: source)).prefix(1_000_000).write(to: URL(fileURLWithPath: path))
+        var spec = VideoSourceSpec(url: path)
+        spec.onTruncated = .fail
         let collector = CollectingSink()
-        let stage = try await VideoSourceSpec(url: path).makeStage(context: makeContext())
+        let context = makeContext()
+        let stage = try await spec.makeStage(context: context)
         await #expect {
             try await stage.run(input: .empty, output: collector.output)
         } throws: { error in
-            (error as? VigilError)?.code == .mediaTruncated && "\(error)".contains(path)
+            (error as? VigilError)?.code == .mediaTruncated && "\(error)".contains(path) && "\(error)".contains("truncated after")
         }
         #expect(collector.frames.count > 50 && collector.frames.count < 100)
+        #expect(context.progress.truncations.isEmpty)
+        // A job's on_truncated wins over the source's.
+        var job = makeContext()
+        job.runPolicy.onTruncated = .complete
+        let completed = try await runSource(spec, context: job)
+        #expect(completed.frames.count == collector.frames.count && job.progress.truncations["cam"] != nil)
     }
 
     @Test("a corrupt packet in the middle of a file is counted and skipped")

@@ -85,6 +85,10 @@ struct LineAndCountRuleTests {
         // Empty from 10 s (the schedule opens) -> 15 s; the person appears at 20 (a member from 20.5, after
         // min_inside); gone from 30.5 -> 35.5; the schedule closes at 40.
         #expect(events.timeline == ["absence:start@15.0", "absence:end@20.5", "absence:start@35.5", "absence:end@40.0"])
+        // A job's origin for the source (recorded footage) wins over the stage's own time_origin.
+        var recorded = AlertConfiguration(zones: [square], rules: [absence], timeOrigin: origin - 3600)
+        recorded.timeOrigins = [scene.source: origin]
+        #expect(try scene.run(recorded).timeline == events.timeline)
         // Without a schedule, empty from the start.
         let always = RuleDefinition(id: "empty", kind: .absence(zone: "square", seconds: 5, schedule: nil, clearFor: 0))
         #expect(try scene.run(AlertConfiguration(zones: [square], rules: [always])).timeline.first == "absence:start@5.0")
