@@ -37,7 +37,9 @@ CREATE TABLE jobs (
 -- Enqueueing is idempotent per unique key while a job with it is waiting, running or completed.
 CREATE UNIQUE INDEX jobs_unique_key ON jobs (unique_key)
     WHERE unique_key IS NOT NULL AND state NOT IN ('failed', 'cancelled');
-CREATE INDEX jobs_fetch ON jobs (queue, priority, scheduled_at, id) WHERE state IN ('available', 'retryable');
+-- In claim order, without the queue: `queue = ANY(...)` on a leading column would make every claim read and
+-- sort all waiting jobs (a claim of 20,000 waiting jobs took 14 ms instead of well under one).
+CREATE INDEX jobs_fetch ON jobs (priority, scheduled_at, id) WHERE state IN ('available', 'retryable');
 CREATE INDEX jobs_leases ON jobs (lease_until) WHERE state = 'running';
 CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('completed', 'failed', 'cancelled');
 
