@@ -23,8 +23,15 @@ public final class Database: Sendable {
         self.client = PostgresClient(configuration: config, backgroundLogger: poolLogger)
     }
 
-    /// Runs the pool until the calling task is cancelled.
-    public func run() async { await client.run() }
+    /// Runs the pool until the calling task is cancelled. A graceful shutdown (swift-service-lifecycle)
+    /// does not stop it: postgres-nio's pool would shut down at the signal, under the feet of the sinks
+    /// that drain and record the end of their runs, and of workers handing their jobs back. (A detached
+    /// task does not inherit the task-local shutdown manager.)
+    public func run() async {
+        let client = self.client
+        let pool = Task.detached { await client.run() }
+        await withTaskCancellationHandler { await pool.value } onCancel: { pool.cancel() }
+    }
 
     static func clientConfiguration(_ url: DatabaseURL) -> PostgresClient.Configuration {
         if url.isUnixSocket {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import VigilCore
 
 /// Writes an error for a person to read on standard error.
@@ -14,4 +15,13 @@ func printError(_ error: any Error) {
 
 func printStandardError(_ text: String) {
     FileHandle.standardError.write(Data(text.utf8))
+}
+
+/// Logs to standard error from `level` up (the long-running commands: run, serve, worker).
+func bootstrapLogging(_ level: Logger.Level) {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
 }

@@ -32,12 +32,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func validate() throws { try options.check() }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        bootstrapLogging(logLevel)
         let logger = Logger(label: "vigil.worker")
         let url: DatabaseURL
         do {

@@ -95,6 +95,20 @@ final class WorkerFixture: Sendable {
                       maxAttempts: maxAttempts)
     }
 
+    /// Starts worker `name`, enqueues a run over `footage/cam00.avi` and returns once the run has committed
+    /// `batches` batches: the job is under way, held by that worker.
+    func startJobUnderWay(worker name: String, batches: Int, database db: Database) async throws -> (ChildProcess, Job) {
+        try addRecording(0)
+        let worker = try startWorker(name)
+        try await Migrator(database: db).migrate()
+        let job = try await JobQueue(database: db).enqueue(runJob(0)).job
+        try await Self.waitFor("\(batches) committed batches") {
+            (try await db.query("SELECT 1 FROM runs WHERE last_batch >= $1::int8", binding: [.int(batches)],
+                                doing: "progress")).count == 1
+        }
+        return (worker, job)
+    }
+
     /// Track points of every run, by input: `media time|frame|track|box`, in frame and track order.
     static func trackPoints(_ database: Database) async throws -> [String: [String]] {
         let rows = try await database.rows(sql: """

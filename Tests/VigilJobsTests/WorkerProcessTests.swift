@@ -60,15 +60,9 @@ import VigilTesting
         let expected = try await Self.reference(window: nil)
         try await TestPostgres.withFreshDatabase { url in
             let fixture = try WorkerFixture(url: url)
-            try fixture.addRecording(0)
-            let victim = try fixture.startWorker("victim")
             try await fixture.withDatabase { db in
-                try await Migrator(database: db).migrate()
                 let queue = JobQueue(database: db)
-                let job = try await queue.enqueue(fixture.runJob(0)).job
-                try await WorkerFixture.waitFor("a committed batch") {
-                    (try await db.rows(sql: "SELECT 1 FROM runs WHERE last_batch >= 2", doing: "progress")).count == 1
-                }
+                let (victim, job) = try await fixture.startJobUnderWay(worker: "victim", batches: 2, database: db)
                 victim.signal(SIGKILL)
                 _ = await victim.exited(timeout: 30)
                 let partial = try await WorkerFixture.trackPoints(db).values.first?.count ?? 0
@@ -94,15 +88,9 @@ import VigilTesting
         let expected = try await Self.reference(window: nil)
         try await TestPostgres.withFreshDatabase { url in
             let fixture = try WorkerFixture(url: url)
-            try fixture.addRecording(0)
-            let zombie = try fixture.startWorker("zombie")
             try await fixture.withDatabase { db in
-                try await Migrator(database: db).migrate()
                 let queue = JobQueue(database: db)
-                let job = try await queue.enqueue(fixture.runJob(0)).job
-                try await WorkerFixture.waitFor("a committed batch") {
-                    (try await db.rows(sql: "SELECT 1 FROM runs WHERE last_batch >= 2", doing: "progress")).count == 1
-                }
+                let (zombie, job) = try await fixture.startJobUnderWay(worker: "zombie", batches: 2, database: db)
                 zombie.signal(SIGSTOP)
                 let other = try fixture.startWorker("other")
                 // The zombie's lease expires, the leader (the other worker) rescues the job, the other claims it.
@@ -129,15 +117,9 @@ import VigilTesting
     @Test func cancellingARunningJobStopsItsPipeline() async throws {
         try await TestPostgres.withFreshDatabase { url in
             let fixture = try WorkerFixture(url: url)
-            try fixture.addRecording(0)
-            let worker = try fixture.startWorker("w")
             try await fixture.withDatabase { db in
-                try await Migrator(database: db).migrate()
                 let queue = JobQueue(database: db)
-                let job = try await queue.enqueue(fixture.runJob(0)).job
-                try await WorkerFixture.waitFor("a committed batch") {
-                    (try await db.rows(sql: "SELECT 1 FROM runs WHERE last_batch >= 1", doing: "progress")).count == 1
-                }
+                let (worker, job) = try await fixture.startJobUnderWay(worker: "w", batches: 1, database: db)
                 let cancel = try await fixture.vigil(["jobs", "cancel", "\(job.id)"])
                 #expect(cancel.status == 0, "\(cancel.errors)")
                 #expect(cancel.output.contains("cancel requested"))
@@ -149,8 +131,8 @@ import VigilTesting
                 // The worker is free again and takes the next job.
                 let next = try await queue.enqueue(fixture.runJob(0, to: "1s")).job
                 try await WorkerFixture.waitFor("the next job") { try await queue.job(id: next.id)?.state == .completed }
+                _ = await WorkerFixture.stop([worker])
             }
-            _ = await WorkerFixture.stop([worker])
         }
     }
 
@@ -158,15 +140,9 @@ import VigilTesting
         let expected = try await Self.reference(window: nil)
         try await TestPostgres.withFreshDatabase { url in
             let fixture = try WorkerFixture(url: url)
-            try fixture.addRecording(0)
-            let first = try fixture.startWorker("first")
             try await fixture.withDatabase { db in
-                try await Migrator(database: db).migrate()
                 let queue = JobQueue(database: db)
-                let job = try await queue.enqueue(fixture.runJob(0)).job
-                try await WorkerFixture.waitFor("a committed batch") {
-                    (try await db.rows(sql: "SELECT 1 FROM runs WHERE last_batch >= 1", doing: "progress")).count == 1
-                }
+                let (first, job) = try await fixture.startJobUnderWay(worker: "first", batches: 1, database: db)
                 first.signal(SIGTERM)
                 let result = await first.exited(timeout: 60)
                 #expect(result.status == 0, "\(result.errors.suffix(2000))")
