@@ -92,9 +92,10 @@ import VigilTesting
     @Test func anExpiredLeaseIsRescuedAndTheOldHolderIsFencedOut() async throws {
         try await withQueue { queue in
             try await queue.enqueue(NewJob(kind: .run))
-            let old = try #require(try await queue.claim(worker: "a", queues: ["default"], kinds: [.run], limit: 1, lease: 0.2).first)
-            #expect(try await queue.rescueExpired().isEmpty)  // not yet expired (leases are measured by the server)
-            try await Task.sleep(for: .milliseconds(400))
+            let old = try #require(try await queue.claim(worker: "a", queues: ["default"], kinds: [.run], limit: 1, lease: 3_600).first)
+            #expect(try await queue.rescueExpired().isEmpty)  // not expired
+            // The holder falls silent past its lease (the server's clock decides).
+            try await queue.database.execute(sql: "UPDATE jobs SET lease_until = now() - interval '1 second'", doing: "expiring")
             #expect(try await queue.rescueExpired() == [old.job.id])
             let rescued = try #require(try await queue.job(id: old.job.id))
             #expect(rescued.state == .retryable && rescued.leaseEpoch == old.epoch + 1)
@@ -115,12 +116,13 @@ import VigilTesting
         try await withQueue { queue in
             let job = try await queue.enqueue(NewJob(kind: .run, maxAttempts: 2)).job
             let first = try #require(try await queue.claim(worker: "a", queues: ["default"], kinds: [.run], limit: 1, lease: 30).first)
-            #expect(try await queue.fail(first, worker: "a", error: "boom 1", backoff: Backoff(base: 0.3), jitter: 0.5))
+            #expect(try await queue.fail(first, worker: "a", error: "boom 1", backoff: Backoff(base: 3_600), jitter: 0.5))
             let waiting = try #require(try await queue.job(id: job.id))
-            #expect(waiting.state == .retryable && waiting.scheduledAt > Date().addingTimeInterval(-1))
+            #expect(waiting.state == .retryable && waiting.scheduledAt > Date().addingTimeInterval(3_000))
             // Not due during the backoff.
             #expect(try await queue.claim(worker: "a", queues: ["default"], kinds: [.run], limit: 1, lease: 30).isEmpty)
-            try await Task.sleep(for: .milliseconds(600))
+            // The backoff passes.
+            try await queue.database.execute(sql: "UPDATE jobs SET scheduled_at = now() - interval '1 second'", doing: "waiting")
             let second = try #require(try await queue.claim(worker: "a", queues: ["default"], kinds: [.run], limit: 1, lease: 30).first)
             #expect(second.job.attempt == 2 && second.earlierAttempts == 1)
             #expect(try await queue.fail(second, worker: "a", error: "boom 2"))
@@ -135,10 +137,11 @@ import VigilTesting
 
     @Test func oneLeaderAtATime() async throws {
         try await withQueue { queue in
-            #expect(try await queue.lead(worker: "a", ttl: 0.3))
-            #expect(try await !queue.lead(worker: "b", ttl: 0.3))
-            #expect(try await queue.lead(worker: "a", ttl: 0.3))
-            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await queue.lead(worker: "a", ttl: 3_600))
+            #expect(try await !queue.lead(worker: "b", ttl: 3_600))
+            #expect(try await queue.lead(worker: "a", ttl: 3_600))
+            // The leader falls silent past its lease.
+            try await queue.database.execute(sql: "UPDATE job_leader SET lease_until = now() - interval '1 second'", doing: "expiring")
             #expect(try await queue.lead(worker: "b", ttl: 10))
             #expect(try await queue.leader() == "b")
             try await queue.resign(worker: "b")

@@ -42,7 +42,9 @@ import VigilTesting
                     return counts[.completed] == 12
                 }
                 let jobs = try await queue.list(limit: 100)
-                #expect(jobs.allSatisfy { $0.attempt == 1 && $0.state == .completed })
+                // (A worker starved past its 3 s lease on a loaded machine may lose a job to another: then that
+                // job has a second attempt, and its rows must still be those of one undisturbed run.)
+                #expect(jobs.allSatisfy { $0.state == .completed })
                 #expect(Set(jobs.compactMap { $0.result == nil ? nil : $0.id }).count == 12)
                 let rows = try await WorkerFixture.trackPoints(db)
                 #expect(rows.count == 12)
@@ -73,7 +75,7 @@ import VigilTesting
                     try await queue.job(id: job.id)?.state == .completed
                 }
                 let done = try #require(try await queue.job(id: job.id))
-                #expect(done.attempt == 2)
+                #expect(done.attempt >= 2)
                 #expect(done.errors.contains("lease expired"))
                 #expect(done.leaseEpoch >= 3)  // claimed, rescued, claimed again
                 let rows = try await WorkerFixture.trackPoints(db)
@@ -104,7 +106,7 @@ import VigilTesting
                 // Its pipeline's next commit presented the old epoch and was refused.
                 #expect(zombieLog.contains(RunStore.leaseLostPhrase), "\(zombieLog.suffix(3000))")
                 let done = try #require(try await queue.job(id: job.id))
-                #expect(done.leasedBy == nil && done.attempt == 2)
+                #expect(done.leasedBy == nil && done.attempt >= 2)
                 let rows = try await WorkerFixture.trackPoints(db)
                 #expect(rows.values.first == expected)
                 // Nothing the zombie did after waking changed the run: it is complete and written once.
