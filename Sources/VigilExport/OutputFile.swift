@@ -9,35 +9,26 @@ import Glibc
 /// when the writer is killed (`kill -9` leaves the `.partial` file, not the target). Owns its file
 /// descriptor; an uncommitted file is removed when the owner goes away.
 final class OutputFile {
-    let path: String
-    let temporaryPath: String
+    private let pending: PendingPath
     private var descriptor: Int32
     private var buffer: [UInt8] = []
-    private var committed = false
     private static let flushBytes = 1 << 20
+
+    var path: String { pending.path }
+    var temporaryPath: String { pending.temporaryPath }
 
     /// Creates the temporary file; the target folder must exist or be creatable.
     init(path: String) throws {
-        self.path = path
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw VigilError(.io, "cannot create the output folder: \(error.localizedDescription)", subject: folder)
-        }
-        temporaryPath = folder + "/." + url.lastPathComponent + ".\(getpid()).partial"
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        pending = try PendingPath(path: path)
+        descriptor = open(pending.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw VigilError(.io, "cannot create the output file: \(String(cString: strerror(errno)))", subject: temporaryPath)
+            throw VigilError(.io, "cannot create the output file: \(String(cString: strerror(errno)))", subject: pending.temporaryPath)
         }
         buffer.reserveCapacity(Self.flushBytes + 4096)
     }
 
-    deinit {
-        if descriptor >= 0 { close(descriptor) }
-        if !committed { unlink(temporaryPath) }
-    }
+    /// Closes the descriptor; the pending path then removes an uncommitted file.
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
     func write(_ bytes: [UInt8]) throws {
         buffer.append(contentsOf: bytes)
@@ -74,9 +65,6 @@ final class OutputFile {
         guard fsync(descriptor) == 0 else { throw VigilError(.io, "cannot sync: \(String(cString: strerror(errno)))", subject: path) }
         close(descriptor)
         descriptor = -1
-        guard rename(temporaryPath, path) == 0 else {
-            throw VigilError(.io, "cannot rename the finished export into place: \(String(cString: strerror(errno)))", subject: path)
-        }
-        committed = true
+        try pending.commit()
     }
 }

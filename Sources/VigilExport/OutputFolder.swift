@@ -7,26 +7,19 @@ import Glibc
 /// A folder of files built under a temporary name next to its target and renamed into place by
 /// ``commit()`` (an earlier folder of that name is replaced); removed when the owner goes away uncommitted.
 final class OutputFolder {
-    let path: String
-    let temporaryPath: String
-    private var committed = false
+    private let pending: PendingPath
+
+    var path: String { pending.path }
+    var temporaryPath: String { pending.temporaryPath }
 
     init(path: String) throws {
-        self.path = path
-        let url = URL(fileURLWithPath: path)
-        let parent = url.deletingLastPathComponent().path
-        temporaryPath = parent + "/." + url.lastPathComponent + ".\(getpid()).partial"
+        pending = try PendingPath(path: path)
         do {
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-            try FileManager.default.createDirectory(atPath: temporaryPath, withIntermediateDirectories: false)
+            try? FileManager.default.removeItem(atPath: pending.temporaryPath)
+            try FileManager.default.createDirectory(atPath: pending.temporaryPath, withIntermediateDirectories: false)
         } catch {
-            throw VigilError(.io, "cannot create the output folder: \(error.localizedDescription)", subject: temporaryPath)
+            throw VigilError(.io, "cannot create the output folder: \(error.localizedDescription)", subject: pending.temporaryPath)
         }
-    }
-
-    deinit {
-        if !committed { try? FileManager.default.removeItem(atPath: temporaryPath) }
     }
 
     /// The path of `name` inside the folder being built.
@@ -43,10 +36,7 @@ final class OutputFolder {
                 throw VigilError(.io, "cannot move the earlier folder aside: \(String(cString: strerror(errno)))", subject: path)
             }
         }
-        guard rename(temporaryPath, path) == 0 else {
-            throw VigilError(.io, "cannot rename the finished export into place: \(String(cString: strerror(errno)))", subject: path)
-        }
-        committed = true
+        try pending.commit()
         try? FileManager.default.removeItem(atPath: replaced)
     }
 }

@@ -4,8 +4,9 @@ import VigilCore
 import Glibc
 #endif
 
-/// A temporary name next to a target path for writers that open files themselves (the MP4 muxer):
-/// ``commit()`` renames it to the target; without a commit the temporary file is removed.
+/// A temporary name next to a target path (`.NAME.PID.partial`, its folder created): ``commit()`` renames
+/// it to the target; without a commit whatever was written there, file or folder, is removed. The one
+/// rule behind ``OutputFile``, ``OutputFolder`` and writers that open files themselves (the MP4 muxer).
 final class PendingPath {
     let path: String
     let temporaryPath: String
@@ -23,7 +24,7 @@ final class PendingPath {
         temporaryPath = folder + "/." + url.lastPathComponent + ".\(getpid()).partial"
     }
 
-    deinit { if !committed { unlink(temporaryPath) } }
+    deinit { if !committed { try? FileManager.default.removeItem(atPath: temporaryPath) } }
 
     func commit() throws {
         guard rename(temporaryPath, path) == 0 else {

@@ -102,7 +102,9 @@ public struct RowBuilder: Sendable {
 
     func micros(media: MediaTime, capture: Date?, source: String) -> Int64 {
         if let capture { return Int64((capture.timeIntervalSince1970 * 1_000_000).rounded()) }
-        return (sourceOriginMicros[source] ?? originMicros) + Int64((media.seconds * 1_000_000).rounded())
+        // No lookup per message unless the job gave sources origins of their own.
+        let origin = sourceOriginMicros.isEmpty ? originMicros : (sourceOriginMicros[source] ?? originMicros)
+        return origin + Int64((media.seconds * 1_000_000).rounded())
     }
 
     /// How many rows `message` becomes.
