@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Reads one mapping of a configuration file on behalf of a stage spec: typed accessors that record
 /// a ``Diagnostic`` at the value's position instead of stopping at the first problem, and a final
@@ -155,6 +155,16 @@ public final class ConfigReader {
             return nil
         }
         return items.map { ConfigReader($0, diagnostics: sink) }
+    }
+
+    /// `time_origin: run_start | <ISO 8601>`: the wall-clock time of media time 0 for files, `nil` for the
+    /// run's start (the default).
+    public func timeOrigin(_ key: String = "time_origin") -> Date? {
+        guard let origin = string(key), origin != "run_start" else { return nil }
+        if let date = ISO8601DateFormatter().date(from: origin) { return date }
+        error("invalid value '\(origin)' for '\(key)': expected run_start or an ISO 8601 time such as 2024-05-01T08:00:00Z",
+              at: raw(key)?.location)
+        return nil
     }
 
     private var finished = false

@@ -33,14 +33,7 @@ public struct ExportSinkSpec: StageSpec {
         path = config.requiredString("path") ?? "out/export"
         format = config.choice("format", as: TabularFormat.self) ?? .csv
         data = config.choice("data", as: Data.self) ?? .trackPoints
-        if let origin = config.string("time_origin"), origin != "run_start" {
-            if let date = ISO8601DateFormatter().date(from: origin) {
-                timeOrigin = date
-            } else {
-                config.error("invalid value '\(origin)' for 'time_origin': expected run_start or an ISO 8601 time such as "
-                    + "2024-05-01T08:00:00Z", at: config.raw("time_origin")?.location)
-            }
-        }
+        timeOrigin = config.timeOrigin()
         if format == .mot || format == .geojson, data != .trackPoints {
             config.error("format \(format.rawValue) holds track points only; use data: track_points or another format",
                          at: config.raw("format")?.location)

@@ -51,14 +51,7 @@ public struct PostgresSinkSpec: StageSpec {
         batchAge = config.duration("batch_age") ?? batchAge
         maxBufferedRows = config.int("max_buffered_rows", in: 1...100_000_000) ?? max(maxBufferedRows, batchRows * 4)
         detections = config.bool("detections") ?? detections
-        if let origin = config.string("time_origin"), origin != "run_start" {
-            if let date = ISO8601DateFormatter().date(from: origin) {
-                timeOrigin = date
-            } else {
-                config.error("invalid value '\(origin)' for 'time_origin': expected run_start or an ISO 8601 time such as "
-                    + "2024-05-01T08:00:00Z", at: config.raw("time_origin")?.location)
-            }
-        }
+        timeOrigin = config.timeOrigin()
         retryFor = config.duration("retry_for") ?? retryFor
         migrate = config.bool("migrate") ?? migrate
         retention = config.duration("retention")
