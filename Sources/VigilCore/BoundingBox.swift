@@ -1,5 +1,5 @@
 /// An axis-aligned box in source-frame pixels: top-left corner, width and height.
-public struct BoundingBox: Hashable, Sendable {
+public struct BoundingBox: Hashable, Sendable, Codable {
     public var x: Double
     public var y: Double
     public var width: Double

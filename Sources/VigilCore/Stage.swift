@@ -8,8 +8,22 @@
 /// A transform receives every message its inputs produce and **forwards the kinds it does not
 /// process** unchanged (a detector forwards a source's `stream_gap` events), so they reach the sinks.
 /// Sinks receive only the port types they accept.
+///
+/// The other requirements (defaults in `StageResume.swift`) let a resumed batch run seek instead of
+/// replaying its inputs; see ``ResumeSupport``. The runtime calls them from the stage's own task, before
+/// `run` (``resume(at:)``, ``resumeOffer()``) or between two messages of its input (``saveState()``).
 public protocol Stage: AnyObject {
     func run(input: StageInput, output: StageOutput) async throws
+    /// How the stage takes part in a resumed run.
+    var resumeSupport: ResumeSupport { get }
+    /// `.snapshots`: the state as of every message taken from the input so far.
+    func saveState() throws -> [UInt8]
+    /// Before `run` of a resumed run: `.seeks` sources start at `point.mark`; `.snapshots` stages restore
+    /// `point.states[their id]` (the runtime passes a point holding only theirs).
+    func resume(at point: ResumePoint) throws
+    /// `.continues`: the points an earlier run of this sink can be continued from, latest first; empty
+    /// when there is nothing to continue or it cannot be continued by seeking.
+    func resumeOffer() async throws -> [ResumePoint]
 }
 
 /// The merged inputs of a stage: messages from all of its `inputs`, in timestamp order.

@@ -1,5 +1,5 @@
 /// Lifecycle of a track, as trackers of the SORT/ByteTrack family define it.
-public enum TrackState: String, Sendable, Hashable {
+public enum TrackState: String, Sendable, Hashable, Codable {
     /// Seen fewer than `min_hits` times.
     case tentative
     /// Matched to detections often enough to be reported.

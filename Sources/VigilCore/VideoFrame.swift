@@ -34,6 +34,9 @@ public struct AnnotatedFrame: Sendable {
     /// Per-frame measurements written by upstream stages, by name (e.g. the face stage's `ear`, `mar`,
     /// `yaw`, `face_present`); booleans are 1 and 0. `alert` rules of kind `metric` read them.
     public var measurements: [String: Double]
+    /// State snapshots of stages this frame passed as the first at or after a checkpoint mark
+    /// (``StageSnapshot``); result sinks commit them with the frame. Empty on almost every frame.
+    public var snapshots: [StageSnapshot] = []
 
     public init(info: FrameInfo, image: FrameImage?, detections: [Detection] = [], tracks: [TrackPoint] = [],
                 detectorRan: Bool = false, measurements: [String: Double] = [:]) {

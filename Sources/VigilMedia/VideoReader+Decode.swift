@@ -75,11 +75,13 @@ extension VideoReader {
 
     /// At the end of a whole file: fails when far fewer frames came out than the container declares.
     func checkComplete() throws(VigilError) {
-        guard !wasStopped, !isNetwork, options.start == nil, options.end == nil,
-              let declared = declaredFrameCount else { return }
-        let seen = decodedFrameCount + corruptPacketCount
+        guard !wasStopped, !isNetwork, options.end == nil, let declared = declaredFrameCount else { return }
+        // After a seek (a resumed run) the frames before the start count as seen: the last one's number says
+        // how far the file goes.
+        let reached = seeked ? lastIndex + 1 : decodedFrameCount
+        let seen = reached + corruptPacketCount
         guard seen < declared - max(2, declared / 50) else { return }
-        var message = "the file is truncated after \(decodedFrameCount) frames (its container declares \(declared)): "
+        var message = "the file is truncated after \(reached) frames (its container declares \(declared)): "
             + "cut short, e.g. by a power loss, or damaged"
         if let lastCorruptMessage { message += " (last decoder error: \(lastCorruptMessage))" }
         throw VigilError(.mediaTruncated, message, subject: url)

@@ -81,6 +81,8 @@ public final class VideoReader {
     var ended = false
     var seeked = false
     var indexBase: (index: Int, decoded: Int)?
+    /// Number of the last frame returned (-1 before the first).
+    var lastIndex = -1
     var lastCorruptMessage: String?
 
     /// Opens `url`. `shutdown` interrupts blocking reads when the pipeline is asked to stop.
@@ -166,11 +168,15 @@ public final class VideoReader {
                 ended = true
                 return nil
             }
-            if !seeked { return DecodedFrame(index: decodedFrameCount - 1, time: time) }
+            if !seeked {
+                lastIndex = decodedFrameCount - 1
+                return DecodedFrame(index: lastIndex, time: time)
+            }
             // After a seek the frames before are unknown: number from the time of the first one.
             if indexBase == nil { indexBase = (Int((time / frameDuration).rounded()), decodedFrameCount) }
             let base = indexBase!
-            return DecodedFrame(index: base.index + decodedFrameCount - base.decoded, time: time)
+            lastIndex = base.index + decodedFrameCount - base.decoded
+            return DecodedFrame(index: lastIndex, time: time)
         }
         return nil
     }

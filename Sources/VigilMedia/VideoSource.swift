@@ -5,12 +5,22 @@ import VigilCore
 /// The running `video` source. Demuxing and decoding run on a dedicated thread per source (FFmpeg's
 /// reads block), handing messages to this stage's task through a small bounded hand-off.
 final class VideoSource: Stage {
-    let plan: VideoSourcePlan
+    private(set) var plan: VideoSourcePlan
     private let shutdown: ShutdownSignal
 
     init(spec: VideoSourceSpec, context: StageContext) {
         plan = VideoSourcePlan(spec: spec, context: context)
         shutdown = context.shutdown
+    }
+
+    /// A recorded file played once seeks to a checkpoint mark (its frames there decode exactly as in an
+    /// undisturbed run). `fps:` sampling replays: its grid starts at the first frame the file yields.
+    var resumeSupport: ResumeSupport {
+        plan.mode == .once && !VideoReader.isNetworkURL(plan.url) && plan.fps == nil ? .seeks : .replay
+    }
+
+    func resume(at point: ResumePoint) throws {
+        plan.readerOptions.start = max(plan.readerOptions.start ?? 0, point.mark)
     }
 
     func run(input: StageInput, output: StageOutput) async throws {

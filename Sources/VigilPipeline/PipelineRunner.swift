@@ -29,6 +29,9 @@ public struct RunOptions: Sendable {
     public var timeOrigins: [String: Date] = [:]
     /// The job's `on_truncated` (``RunPolicy/onTruncated``).
     public var onTruncated: TruncationPolicy?
+    /// Media seconds between the state snapshots stages with state write in batch runs, so that a resume
+    /// seeks to the last committed one instead of replaying the inputs (``ResumePlan``).
+    public var snapshotInterval: Double = 10
 
     public init(mode: RunMode = .batch, window: TimeWindow = .all, inputOverrides: [String: String] = [:],
                 channelCapacity: Int = 8, logger: Logger = Logger(label: "vigil"), rerun: RerunPolicy? = nil,
@@ -168,15 +171,21 @@ public final class PipelineRunner: Sendable {
         }
         try await preflight()
         let wiring = wire()
-        let gate = StartGate(participants: spec.components.count)
+        let resuming = options.mode == .batch && options.rerun == .resume
+        let interval = options.mode == .batch && options.snapshotInterval > 0 ? options.snapshotInterval : nil
+        let gate = StartGate(participants: spec.components.count) { votes in
+            ResumePlan.decide(votes, resuming: resuming, interval: interval)
+        }
         let failures = FailureLog()
+        let decided = DecidedPlan()
 
         await withTaskGroup(of: Void.self) { group in
             for component in spec.components {
                 let context = context(for: component)
                 group.addTask { [self] in
                     do {
-                        try await runComponent(component, context: context, wiring: wiring, gate: gate)
+                        try await runComponent(component, context: context, wiring: wiring, gate: gate,
+                                               resuming: resuming, decided: decided)
                     } catch {
                         if !(error is CancellationError) || !shutdown.isRequested {
                             failures.record("\(error)", for: component.id)
@@ -201,11 +210,11 @@ public final class PipelineRunner: Sendable {
             }),
             stages: spec.components.map { report($0, wiring: wiring, error: errors[$0.id]) },
             errors: spec.components.compactMap { c in errors[c.id].map { "\(c.id): \($0)" } },
-            truncations: truncations)
+            truncations: truncations, resumedAt: decided.plan?.point?.mark)
     }
 
     private func runComponent(_ component: PipelineSpec.Component, context: StageContext, wiring: Wiring,
-                              gate: StartGate) async throws {
+                              gate: StartGate, resuming: Bool, decided: DecidedPlan) async throws {
         let inputs = wiring.inputs[component.id] ?? []
         let outputs = wiring.outputs[component.id] ?? []
         defer {
@@ -213,13 +222,20 @@ public final class PipelineRunner: Sendable {
             for input in inputs { input.closeConsumer() }
         }
         let stage: any Stage
+        let plan: ResumePlan
         do {
             stage = try await component.spec.makeStage(context: context)
+            var vote = ResumeVote(id: component.id, support: stage.resumeSupport)
+            if resuming, vote.support == .continues { vote.offers = try await stage.resumeOffer() }
+            plan = try await gate.arriveAndWait(vote)
+            if let point = plan.point(for: component.id, support: vote.support) { try stage.resume(at: point) }
         } catch {
             gate.fail(error)
             throw error
         }
-        try await gate.arriveAndWait()
+        if component.role == .source {
+            decided.record(plan, logger: context.logger)
+        }
 
         let dimensions = [("stage", component.id)]
         let received = Counter(label: Self.receivedLabel, dimensions: dimensions, factory: metrics)
@@ -232,14 +248,24 @@ public final class PipelineRunner: Sendable {
 
         let merger = InputMerger(channels: inputs)
         let lastTaken = LastInstant()
+        let marks = plan.snapshotInterval.flatMap { stage.resumeSupport == .snapshots ? SnapshotMarks(interval: $0) : nil }
+        // Called by the stage's own task between two of its messages (see ``Stage``): never concurrently.
+        nonisolated(unsafe) let snapshotting = stage
+        let id = component.id
         let input = inputs.isEmpty ? StageInput.empty : StageInput {
             let now = ContinuousClock.now
             if let previous = lastTaken.value { latency.recordInterval(since: previous, now: now) }
-            let message = await merger.next()
+            var message = await merger.next()
             lastTaken.value = ContinuousClock.now
-            if let message {
+            if let taken = message {
                 received.increment()
-                if case .frame = message { framesReceived.increment() }
+                if case .frame(var frame) = taken {
+                    framesReceived.increment()
+                    if let marks, let mark = marks.crossed(at: frame.info.time.seconds) {
+                        frame.snapshots.append(StageSnapshot(stage: id, mark: mark, state: try snapshotting.saveState()))
+                        message = .frame(frame)
+                    }
+                }
             }
             return message
         }
@@ -285,6 +311,48 @@ extension Metrics.Timer {
     fileprivate func recordInterval(since start: ContinuousClock.Instant, now: ContinuousClock.Instant) {
         let d = now - start
         recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+    }
+}
+
+/// The resume decision as the run's summary reports it (every component receives the same one).
+private final class DecidedPlan: Sendable {
+    private let decided = Mutex<ResumePlan?>(nil)
+    var plan: ResumePlan? { decided.withLock { $0 } }
+
+    func record(_ plan: ResumePlan, logger: Logger) {
+        let first: Bool = decided.withLock { d in
+            defer { d = plan }
+            return d == nil
+        }
+        guard first else { return }
+        if let point = plan.point {
+            logger.info("resuming at a checkpoint mark: sources seek there, stages restore their state",
+                        metadata: ["resume.mark_seconds": "\(point.mark)", "resume.stages": "\(point.states.keys.sorted())"])
+        } else if let reason = plan.replayReason {
+            logger.info("resuming by replaying the inputs from the start", metadata: ["resume.reason": "\(reason)"])
+        }
+    }
+}
+
+/// The checkpoint marks of one stage's input: multiples of the interval, each crossed by the first frame at
+/// or after it.
+private final class SnapshotMarks: Sendable {
+    private let interval: Double
+    private let next: Mutex<Double>
+
+    init(interval: Double) {
+        self.interval = interval
+        next = Mutex(interval)
+    }
+
+    /// The mark a frame at `time` crosses, if it is the first at or after one.
+    func crossed(at time: Double) -> Double? {
+        next.withLock { next in
+            guard time >= next else { return nil }
+            let mark = (time / interval).rounded(.down) * interval
+            next = mark + interval
+            return mark
+        }
     }
 }
 

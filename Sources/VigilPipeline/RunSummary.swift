@@ -32,6 +32,9 @@ public struct RunSummary: Sendable, Codable {
     public var errors: [String]
     /// Inputs that ended before their container said they would, by source id.
     public var truncations: [Truncation] = []
+    /// A resumed run that sought: the media time (seconds) its sources started at; `nil` when they
+    /// started from the beginning.
+    public var resumedAt: Double? = nil
 
     public var totalSourceFrames: Int { framesBySource.values.reduce(0, +) }
 
@@ -53,6 +56,7 @@ public struct RunSummary: Sendable, Codable {
                 cell + String(repeating: " ", count: widths[column] - cell.count)
             }.joined(separator: "  "))
         }
+        if let resumedAt { lines.append("resumed at \(format(resumedAt))s of media time: sources sought there, stage state restored") }
         for truncation in truncations { lines.append("warning: \(truncation.description)") }
         for error in errors { lines.append("error: \(error)") }
         return lines.joined(separator: "\n")

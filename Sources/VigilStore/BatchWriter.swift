@@ -72,6 +72,7 @@ struct BatchWriter: Sendable {
                 if !payload.alertChanges.isEmpty { try Self.applyAlertChanges(payload.alertChanges, runID: runID, session) }
                 try Self.copy(payload.aggregates, into: "aggregates", SinkBatch.aggregateColumns, session)
                 if !payload.tracks.isEmpty { try Self.upsertTracks(payload.tracks, runID: runID, session) }
+                if !payload.snapshots.isEmpty { try Self.saveSnapshots(payload.snapshots, runID: runID, session) }
                 let keys = Array(batch.positions.keys)
                 let positions = keys.map { batch.positions[$0]! }
                 try session.query("""
@@ -138,7 +139,6 @@ struct BatchWriter: Sendable {
         }
     }
 
-    /// Track summaries and identities of the batch, in one statement.
     /// Brings the row of each alert's start up to its latest `update` or `end` (the last one of the batch
     /// per alert: it carries the peak so far), so an alert is always one row.
     static func applyAlertChanges(_ changes: [SinkBatch.AlertChange], runID: Int, _ session: LibPQSession) throws {
@@ -167,6 +167,7 @@ struct BatchWriter: Sendable {
                   SQLText.array(c.map(\.message)), SQLText.array(c.map(\.attributes))])
     }
 
+    /// Track summaries and identities of the batch, in one statement.
     static func upsertTracks(_ tracks: [SinkBatch.TrackKey: SinkBatch.TrackSummary], runID: Int, _ session: LibPQSession) throws {
         let keys = Array(tracks.keys)
         let s = keys.map { tracks[$0]! }
@@ -187,10 +188,13 @@ struct BatchWriter: Sendable {
                     points = t.points + EXCLUDED.points,
                     path_length = t.path_length + EXCLUDED.path_length,
                     last_x = EXCLUDED.last_x, last_y = EXCLUDED.last_y
+                RETURNING global_id, camera_id, first_seen, last_seen
             )
+            -- From the tracks as merged (not this batch's part of them): a track's identity is decided a few
+            -- points after its start, maybe in a later batch, and the person was seen since the track began.
             INSERT INTO identities AS i (run_id, global_id, first_seen, last_seen, cameras)
             SELECT $1::int8, global_id, min(first_seen), max(last_seen), array_agg(DISTINCT camera_id ORDER BY camera_id)
-            FROM b WHERE global_id IS NOT NULL GROUP BY global_id
+            FROM t WHERE global_id IS NOT NULL GROUP BY global_id
             ON CONFLICT (run_id, global_id) DO UPDATE SET
                 first_seen = least(i.first_seen, EXCLUDED.first_seen),
                 last_seen = greatest(i.last_seen, EXCLUDED.last_seen),

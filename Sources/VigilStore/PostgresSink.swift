@@ -34,6 +34,21 @@ final class PostgresSink: Stage {
         }
     }
 
+    /// A resume skips every message the earlier run committed (``ResumeFilter``), so the sources may start
+    /// at any committed checkpoint mark.
+    var resumeSupport: ResumeSupport { .continues }
+
+    func resumeOffer() async throws -> [ResumePoint] {
+        let url = try await StoreLocation.resolve(spec.url, logger: logger)
+        let migrate = spec.migrate
+        let request = runRequest
+        return try await withDatabase(url, logger: logger, maxConnections: 1) { db in
+            let migrator = Migrator(database: db)
+            if migrate { try await migrator.migrate() } else { try await migrator.requireCurrent() }
+            return try await RunStore(database: db).resumePoints(request)
+        }
+    }
+
     private func write(input: StageInput, database: Database) async throws {
         let migrator = Migrator(database: database)
         if spec.migrate { try await migrator.migrate() } else { try await migrator.requireCurrent() }

@@ -31,6 +31,8 @@ public struct SinkBatch: Sendable {
         return Set((first.daysSinceEpoch...last.daysSinceEpoch).map(UTCDay.init(daysSinceEpoch:)))
     }
     public var frames = 0
+    /// State snapshots the batch's frames carried (``StageSnapshot``), committed with them.
+    public var snapshots: [StageSnapshot] = []
     /// Range of `time` (Unix microseconds) of the rows.
     public var minTime: Int64 = .max
     public var maxTime: Int64 = .min
@@ -121,6 +123,7 @@ public struct RowBuilder: Sendable {
         case .frame(let frame):
             let t = micros(media: frame.info.time, capture: frame.info.captureTime, source: frame.info.sourceID)
             batch.frames += 1
+            if !frame.snapshots.isEmpty { batch.snapshots += frame.snapshots }
             if !frame.tracks.isEmpty || (writeDetections && !frame.detections.isEmpty) { batch.touch(t) }
             for p in frame.tracks {
                 Self.writeTrackPoint(p, frame: frame, micros: t, camera: camera, run: runID, into: &batch.trackPoints)

@@ -9,7 +9,7 @@ public import VigilCore
 public struct ByteTracker: Sendable {
     public let configuration: TrackerConfiguration
 
-    struct Track: Sendable {
+    struct Track: Sendable, Codable {
         var id: Int
         var classID: Int
         var labelIndex: Int
@@ -251,5 +251,31 @@ public struct ByteTracker: Sendable {
         return TrackPoint(trackID: t.id, box: t.filter.box, score: t.score, classID: t.classID,
                           label: labels[t.labelIndex], state: t.life.state, age: time - t.life.createdAt,
                           velocityX: t.filter.cx.velocity * perSecond, velocityY: t.filter.cy.velocity * perSecond)
+    }
+}
+
+extension ByteTracker {
+    /// What the tracker remembers from one frame to the next (its scratch buffers aside): a checkpoint
+    /// restores it, and the tracker goes on exactly as the one that wrote it.
+    public struct State: Sendable, Codable {
+        var tracks: [Track]
+        var nextID: Int
+        var lastTime: Double?
+        var sawDetectorFrame: Bool
+        var labels: [String]
+    }
+
+    public var state: State {
+        State(tracks: tracks, nextID: nextID, lastTime: lastTime, sawDetectorFrame: sawDetectorFrame, labels: labels)
+    }
+
+    /// A tracker with `configuration` that continues from `state`.
+    public init(configuration: TrackerConfiguration, state: State) {
+        self.init(configuration: configuration)
+        tracks = state.tracks
+        nextID = state.nextID
+        lastTime = state.lastTime
+        sawDetectorFrame = state.sawDetectorFrame
+        labels = state.labels
     }
 }

@@ -47,7 +47,14 @@ public struct IdentityConfiguration: Sendable, Hashable {
 public struct IdentityResolver: Sendable {
     public let configuration: IdentityConfiguration
 
-    struct Entry: Sendable {
+    /// A point in source pixels or on the site map.
+    struct Point: Sendable, Codable {
+        var x: Double
+        var y: Double
+        init(_ p: (x: Double, y: Double)) { x = p.x; y = p.y }
+    }
+
+    struct Entry: Sendable, Codable {
         var camera: String
         var trackID: Int
         var globalID: Int?
@@ -55,14 +62,14 @@ public struct IdentityResolver: Sendable {
         var samples: Int
         var firstSeen: Double
         var lastSeen: Double
-        var firstFoot: (x: Double, y: Double)
-        var lastFoot: (x: Double, y: Double)
+        var firstFoot: Point
+        var lastFoot: Point
         var height: Double
         /// Whether the box touched the frame edge when first / last seen (entering or leaving the view).
         var firstAtBorder: Bool
         var lastAtBorder: Bool
-        var firstMap: (x: Double, y: Double)?
-        var lastMap: (x: Double, y: Double)?
+        var firstMap: Point?
+        var lastMap: Point?
     }
 
     private(set) var entries: [Entry] = []
@@ -80,16 +87,18 @@ public struct IdentityResolver: Sendable {
         if let i = entries.firstIndex(where: { $0.trackID == trackID && $0.camera == camera }) {
             index = i
         } else {
+            let foot = Point((footX, footY))
             entries.append(Entry(camera: camera, trackID: trackID, globalID: nil, descriptor: nil, samples: 0,
-                                 firstSeen: time, lastSeen: time, firstFoot: (footX, footY), lastFoot: (footX, footY),
-                                 height: height, firstAtBorder: atBorder, lastAtBorder: atBorder, firstMap: map, lastMap: map))
+                                 firstSeen: time, lastSeen: time, firstFoot: foot, lastFoot: foot, height: height,
+                                 firstAtBorder: atBorder, lastAtBorder: atBorder, firstMap: map.map(Point.init),
+                                 lastMap: map.map(Point.init)))
             index = entries.count - 1
         }
         entries[index].lastSeen = max(entries[index].lastSeen, time)
-        entries[index].lastFoot = (footX, footY)
+        entries[index].lastFoot = Point((footX, footY))
         entries[index].height = height
         entries[index].lastAtBorder = atBorder
-        if let map { entries[index].lastMap = map }
+        if let map { entries[index].lastMap = Point(map) }
         if let descriptor {
             entries[index].descriptor = entries[index].descriptor.map {
                 Appearance.blend($0, descriptor, momentum: configuration.momentum)
@@ -157,5 +166,25 @@ public struct IdentityResolver: Sendable {
         lastCleanup = now
         let horizon = max(configuration.relinkSeconds, configuration.links.map(\.maxTransitSeconds).max() ?? 0) + 1
         entries.removeAll { now - $0.lastSeen > horizon }
+    }
+}
+
+extension IdentityResolver {
+    /// Everything the resolver remembers, for checkpoints: a restored resolver decides exactly as the one
+    /// that wrote it.
+    public struct State: Sendable, Codable {
+        var entries: [Entry]
+        var nextGlobalID: Int
+        var lastCleanup: Double
+    }
+
+    public var state: State { State(entries: entries, nextGlobalID: nextGlobalID, lastCleanup: lastCleanup) }
+
+    /// A resolver with `configuration` that continues from `state`.
+    public init(configuration: IdentityConfiguration, state: State) {
+        self.init(configuration: configuration)
+        entries = state.entries
+        nextGlobalID = state.nextGlobalID
+        lastCleanup = state.lastCleanup
     }
 }

@@ -5,7 +5,7 @@ public import VigilCore
 /// With the measurement being the positions themselves and noise that does not couple coordinates
 /// (ByteTrack's filter), the 8x8 covariance of (x, y, w, h, vx, vy, vw, vh) is block-diagonal with
 /// one 2x2 block per coordinate, so four of these are the whole filter, exactly.
-public struct KalmanAxis: Sendable, Hashable {
+public struct KalmanAxis: Sendable, Hashable, Codable {
     public var position: Double
     /// Per reference frame interval (see ``KalmanBoxFilter``).
     public var velocity: Double
@@ -49,7 +49,7 @@ public struct KalmanAxis: Sendable, Hashable {
 ///
 /// Time is measured in reference intervals (`1/30 s` by default) so the per-step noise constants
 /// keep the values ByteTrack was tuned with; velocities are reported per second.
-public struct KalmanBoxFilter: Sendable, Hashable {
+public struct KalmanBoxFilter: Sendable, Hashable, Codable {
     public var cx: KalmanAxis
     public var cy: KalmanAxis
     public var w: KalmanAxis

@@ -120,6 +120,6 @@ public struct ReidentifySpec: StageSpec {
     public var frameRequirement: FrameRequirement? { FrameRequirement(pixelFormat: .bgr24) }
 
     public func makeStage(context: StageContext) async throws -> any Stage {
-        ReidentifyStage(spec: self, embedder: HSVStripeEmbedder())
+        ReidentifyStage(spec: self, embedder: HSVStripeEmbedder(), id: context.id)
     }
 }

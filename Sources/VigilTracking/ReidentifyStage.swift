@@ -6,12 +6,24 @@ import VigilCore
 final class ReidentifyStage: Stage {
     private let spec: ReidentifySpec
     private let embedder: any AppearanceEmbedder
+    private let id: String
     private var resolver: IdentityResolver
 
-    init(spec: ReidentifySpec, embedder: any AppearanceEmbedder) {
+    init(spec: ReidentifySpec, embedder: any AppearanceEmbedder, id: String = "reidentify") {
         self.spec = spec
         self.embedder = embedder
+        self.id = id
         resolver = IdentityResolver(configuration: spec.identity)
+    }
+
+    var resumeSupport: ResumeSupport { .snapshots }
+
+    func saveState() throws -> [UInt8] { try StateCoding.encode(resolver.state) }
+
+    func resume(at point: ResumePoint) throws {
+        guard let bytes = point.states[id] else { return }
+        resolver = IdentityResolver(configuration: spec.identity,
+                                    state: try StateCoding.decode(IdentityResolver.State.self, from: bytes, stage: id))
     }
 
     func run(input: StageInput, output: StageOutput) async throws {

@@ -5,7 +5,7 @@ public import VigilCore
 ///
 /// tentative --(min_hits matches)--> confirmed --(miss)--> lost --(match)--> confirmed (re-activated)
 /// tentative --(miss)--> removed;  lost --(unmatched for more than max_age)--> removed.
-public struct TrackLifecycle: Sendable, Hashable {
+public struct TrackLifecycle: Sendable, Hashable, Codable {
     public enum Transition: Sendable, Hashable {
         case confirmed
         case lost

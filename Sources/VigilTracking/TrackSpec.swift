@@ -32,6 +32,6 @@ public struct TrackSpec: StageSpec {
     public var outputPort: PortType? { .frames }
 
     public func makeStage(context: StageContext) async throws -> any Stage {
-        TrackStage(configuration: configuration)
+        TrackStage(configuration: configuration, id: context.id)
     }
 }

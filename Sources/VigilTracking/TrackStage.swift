@@ -4,10 +4,43 @@ import VigilCore
 /// Frames the detector skipped (`detectorRan == false`) only advance the motion model.
 final class TrackStage: Stage {
     private let configuration: TrackerConfiguration
+    private let id: String
     /// One tracker per source, looked up by a linear scan (a handful of cameras per stage).
-    private var trackers: [(source: String, tracker: ByteTracker, lastTime: Double)] = []
+    private var trackers: [Slot] = []
 
-    init(configuration: TrackerConfiguration) { self.configuration = configuration }
+    private struct Slot {
+        var source: String
+        var tracker: ByteTracker
+        var lastTime: Double
+    }
+
+    /// A checkpoint of the stage: every source's tracker.
+    private struct State: Codable {
+        var sources: [String]
+        var trackers: [ByteTracker.State]
+        var lastTimes: [Double]
+    }
+
+    init(configuration: TrackerConfiguration, id: String = "track") {
+        self.configuration = configuration
+        self.id = id
+    }
+
+    var resumeSupport: ResumeSupport { .snapshots }
+
+    func saveState() throws -> [UInt8] {
+        try StateCoding.encode(State(sources: trackers.map(\.source), trackers: trackers.map(\.tracker.state),
+                                     lastTimes: trackers.map(\.lastTime)))
+    }
+
+    func resume(at point: ResumePoint) throws {
+        guard let bytes = point.states[id] else { return }
+        let state = try StateCoding.decode(State.self, from: bytes, stage: id)
+        trackers = state.sources.indices.map { k in
+            Slot(source: state.sources[k], tracker: ByteTracker(configuration: configuration, state: state.trackers[k]),
+                 lastTime: state.lastTimes[k])
+        }
+    }
 
     func run(input: StageInput, output: StageOutput) async throws {
         var points: [TrackPoint] = []
@@ -33,7 +66,7 @@ final class TrackStage: Stage {
 
     private func trackerSlot(for source: String) -> Int {
         if let i = trackers.firstIndex(where: { $0.source == source }) { return i }
-        trackers.append((source, ByteTracker(configuration: configuration), -.infinity))
+        trackers.append(Slot(source: source, tracker: ByteTracker(configuration: configuration), lastTime: -.infinity))
         return trackers.count - 1
     }
 }

@@ -34,6 +34,41 @@ final class DetectStage: Stage {
         self.context = context
     }
 
+    /// The networks and classic detectors see one frame at a time; a motion model (the gate, `kind: motion`)
+    /// and face tracking learn from every frame and cannot be written down. `interval` counts frames.
+    var resumeSupport: ResumeSupport {
+        switch spec.detector {
+        case .motion, .faceMesh: return .replay
+        case .dnn, .hog, .cascade, .file: break
+        }
+        if spec.gate != nil { return .replay }
+        return spec.interval > 1 ? .snapshots : .stateless
+    }
+
+    /// Per source: frames seen, frames since the detector ran, media time it last ran (`interval` only).
+    private struct State: Codable {
+        var sources: [String]
+        var seen: [Int]
+        var sinceRun: [Int]
+        var lastRun: [Double?]
+    }
+
+    func saveState() throws -> [UInt8] {
+        let ids = sources.keys.sorted()
+        return try StateCoding.encode(State(sources: ids, seen: ids.map { sources[$0]!.seen },
+                                            sinceRun: ids.map { sources[$0]!.sinceRun },
+                                            lastRun: ids.map { sources[$0]!.lastRun?.seconds }))
+    }
+
+    func resume(at point: ResumePoint) throws {
+        guard let bytes = point.states[context.id] else { return }
+        let state = try StateCoding.decode(State.self, from: bytes, stage: context.id)
+        for (k, source) in state.sources.enumerated() {
+            sources[source] = SourceState(seen: state.seen[k], sinceRun: state.sinceRun[k],
+                                          lastRun: state.lastRun[k].map { MediaTime(seconds: $0) })
+        }
+    }
+
     func run(input: StageInput, output: StageOutput) async throws {
         let workers = (0..<detector.workerCount).map { InferenceThread(name: "vigil.detect.\(context.id).\($0)") }
         defer { workers.forEach { $0.stop() } }
