@@ -7,17 +7,16 @@ import VigilTesting
 
 /// Live cameras as `stream` jobs shared by real `vigil worker` processes: a killed worker's cameras are
 /// taken over, each reporting the time nobody held it as one `stream_gap` event; a joining worker gets
-/// its share without anyone restarting. (Each camera is vtest.avi played as a live stream, looped at its
-/// own frame rate, with wall-clock capture times.)
+/// its share without anyone restarting. Each camera is an ffmpeg TCP server on loopback (``CameraServer``)
+/// streaming vtest.avi as MPEG-TS; the workers read it as a live network camera and reconnect to it.
 @Suite("Live cameras across workers", .serialized) struct LiveCameraTests {
-    static func pipeline(camera: String, fixture: WorkerFixture) throws -> String {
+    static func pipeline(camera: String, url: String, fixture: WorkerFixture) throws -> String {
         let file = "\(camera).yaml"
         try """
             sources:
               \(camera):
                 type: video
-                url: footage/\(camera).avi
-                loop: true
+                url: \(url)
                 fps: 2
             stages:
               moving:
@@ -49,10 +48,10 @@ import VigilTesting
         try await TestPostgres.withFreshDatabase { url in
             let fixture = try WorkerFixture(url: url)
             let cameras = (0..<4).map { "cam\($0)" }
-            var files: [String] = []
-            for (i, camera) in cameras.enumerated() {
-                try fixture.addRecording(i, name: "\(camera).avi")
-                files.append(try Self.pipeline(camera: camera, fixture: fixture))
+            let servers = try cameras.map { _ in try CameraServer(video: WorkerFixture.vtest) }
+            defer { servers.forEach { $0.stop() } }
+            let files = try zip(cameras, servers).map { camera, server in
+                try Self.pipeline(camera: camera, url: server.url, fixture: fixture)
             }
             let live = ["--capacity-cameras", "4", "--concurrency", "0"]
             let a = try fixture.startWorker("a", extra: live)
@@ -86,8 +85,13 @@ import VigilTesting
                     return Dictionary(uniqueKeysWithValues: rows.map { ($0[0].text ?? "", $0[1].int ?? 0) })
                 }
                 let takenOver = Set(jobs.filter { killed.contains($0.value) }.keys)
-                try await WorkerFixture.waitFor("a gap event per camera taken over") {
-                    Set(try await gaps().keys) == takenOver
+                do {
+                    try await WorkerFixture.waitFor("a gap event per camera taken over") { Set(try await gaps().keys) == takenOver }
+                } catch {
+                    // What the worker that took the cameras over saw, for the failure's report.
+                    b.signal(SIGTERM)
+                    Issue.record("worker b's log: \(await b.exited(timeout: 30).errors.suffix(20000))")
+                    throw error
                 }
                 #expect(try await gaps() == Dictionary(uniqueKeysWithValues: takenOver.map { ($0, 1) }))
                 let gapSeconds = try await db.query("""
