@@ -17,6 +17,8 @@ public struct VigilError: Error, Sendable, CustomStringConvertible {
         public static let database = Code("database")
         public static let io = Code("io")
         public static let stageFailed = Code("stage_failed")
+        /// Stopped on request before it finished (a cancelled job, a stopped export).
+        public static let cancelled = Code("cancelled")
     }
 
     public var code: Code

@@ -1,10 +1,12 @@
 public import VigilCore
 
 extension Database {
-    /// Camera ids for camera names; an unknown name is an error that lists the known ones.
-    public func cameraIDs(named names: [String]) async throws -> [Int] {
+    /// Camera ids for camera names (of one tenant's cameras when `tenantID` is given); an unknown name is
+    /// an error that lists the known ones.
+    public func cameraIDs(named names: [String], tenantID: Int? = nil) async throws -> [Int] {
         guard !names.isEmpty else { return [] }
-        let rows = try await rows(sql: "SELECT name, id FROM cameras ORDER BY name", doing: "reading cameras")
+        let rows = try await query("SELECT name, id FROM cameras WHERE $1::int8 IS NULL OR tenant_id = $1::int8 ORDER BY name",
+                                   binding: [tenantID.map { .int($0) } ?? .null], doing: "reading cameras")
         var known: [String: Int] = [:]
         for row in rows { if let name = row[0].text, let id = row[1].int { known[name] = id } }
         return try names.map { name in
@@ -20,7 +22,7 @@ extension Database {
     /// How many rows `query` selects (for progress).
     public func count(_ query: TabularQuery) async throws -> Int {
         try query.validate()
-        let ids = try await cameraIDs(named: query.cameras)
+        let ids = try await cameraIDs(named: query.cameras, tenantID: query.tenantID)
         return try await scalar(sql: "SELECT count(*) FROM (\(query.select(cameraIDs: ids))) q", doing: "counting rows").int ?? 0
     }
 
@@ -32,7 +34,7 @@ extension Database {
     @discardableResult
     public func streamRows(_ query: TabularQuery, _ row: @escaping @Sendable ([SQLValue]) throws -> Void) async throws -> Int {
         try query.validate()
-        let ids = try await cameraIDs(named: query.cameras)
+        let ids = try await cameraIDs(named: query.cameras, tenantID: query.tenantID)
         let sql = "COPY (\(query.select(cameraIDs: ids))) TO STDOUT (FORMAT binary)"
         let types = query.columns.map(\.type)
         let connection = LibPQConnection(url: url, operationTimeout: .seconds(120), name: "vigil-export")

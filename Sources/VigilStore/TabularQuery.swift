@@ -33,12 +33,15 @@ public struct TabularQuery: Sendable, Hashable {
     public var globalIDs: [Int]
     /// Only this run's rows.
     public var runID: Int?
+    /// Only rows of this tenant's cameras (an identity: seen by them only), camera names resolved among
+    /// them; `nil` for every tenant (the operator's `vigil export`).
+    public var tenantID: Int?
     public var order: Order
 
     public init(dataset: Dataset, from: Date? = nil, to: Date? = nil, cameras: [String] = [], classes: [String] = [],
-                globalIDs: [Int] = [], runID: Int? = nil, order: Order = .time) {
+                globalIDs: [Int] = [], runID: Int? = nil, tenantID: Int? = nil, order: Order = .time) {
         self.dataset = dataset; self.from = from; self.to = to; self.cameras = cameras; self.classes = classes
-        self.globalIDs = globalIDs; self.runID = runID; self.order = order
+        self.globalIDs = globalIDs; self.runID = runID; self.tenantID = tenantID; self.order = order
     }
 
     /// The problems that make the query meaningless, for a clear error before anything runs.
@@ -105,6 +108,11 @@ public struct TabularQuery: Sendable, Hashable {
         if !classes.isEmpty { conditions.append("t.label = ANY(\(SQLLiteral.textArray(classes)))") }
         if !globalIDs.isEmpty { conditions.append("t.global_id = ANY(\(SQLLiteral.intArray(globalIDs)))") }
         if let runID { conditions.append("t.run_id = \(runID)") }
+        if let tenantID {
+            conditions.append(dataset == .identities
+                ? "t.cameras <@ ARRAY(SELECT k.id FROM cameras k WHERE k.tenant_id = \(tenantID))"
+                : "c.tenant_id = \(tenantID)")
+        }
         var sql = "SELECT \(list) FROM \(from)"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         return sql + " ORDER BY " + orderBy

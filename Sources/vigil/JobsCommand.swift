@@ -31,12 +31,14 @@ struct JobsSubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "submit", abstract: "Enqueue a pipeline or job file; prints the job id.")
 
     @OptionGroup var connection: DbConnectionOptions
-    @Argument(help: "Pipeline or job file (relative to the workers' working directory); for --kind maintenance: noop, rollups or partitions.")
+    @Argument(help: "Pipeline or job file (relative to the workers' working directory); for --kind maintenance: noop, rollups or partitions; for --kind export: the file to write.")
     var file: String
-    @Option(help: "run (to the end of the inputs), stream (a live camera, until stopped) or maintenance.") var kind: JobKind = .run
+    @Option(help: "run (to the end of the inputs), stream (a live camera, until stopped), export or maintenance.") var kind: JobKind = .run
     @Option(name: .customLong("input"), help: ArgumentHelp("Replace a source's url.", valueName: "ID=URL")) var inputs: [String] = []
-    @Option(help: ArgumentHelp("Start of the time window.", valueName: "T")) var from: String?
+    @Option(help: ArgumentHelp("Start of the time window: media time for run jobs (30s), ISO 8601 for exports.", valueName: "T"))
+    var from: String?
     @Option(help: ArgumentHelp("End of the time window.", valueName: "T")) var to: String?
+    @OptionGroup(title: "Export jobs") var export: ExportJobOptions
     @Option(help: "Queue (default: default for run jobs, stream for stream jobs).") var queue: String?
     @Option(help: "0 (first) to 9.") var priority = 0
     @Option(help: "Attempts before the job fails for good.") var maxAttempts = 5
@@ -62,8 +64,14 @@ struct JobsSubmitCommand: AsyncParsableCommand {
             }
             json = #"{"task": "\#(file)"}"#
         case .export:
-            printError(VigilError(.invalidArgument, "export jobs are not run by workers yet; use `vigil export`"))
-            throw ExitCode.failure
+            let arguments = export.arguments(path: file, from: from, to: to)
+            do {
+                _ = try ExportJobExecutor.query(arguments)
+            } catch {
+                printError(error)
+                throw ExitCode.failure
+            }
+            json = String(decoding: try JSONEncoder().encode(arguments), as: UTF8.self)
         case .run, .stream:
             do {
                 // Refuse now what a worker would refuse later.
@@ -83,6 +91,26 @@ struct JobsSubmitCommand: AsyncParsableCommand {
             let (job, inserted) = try await JobQueue(database: db).enqueue(new)
             print(inserted ? "\(job.id)" : "\(job.id) (already enqueued with key '\(uniqueKey ?? "")', \(job.state.rawValue))")
         }
+    }
+}
+
+/// What an export job exports (`vigil jobs submit --kind export FILE ...`), as `vigil export` takes it.
+struct ExportJobOptions: ParsableArguments {
+    @Option(help: "track_points, tracks, identities, events or aggregates.") var dataset = "track_points"
+    @Option(help: "csv, jsonl, json, mot or geojson.") var format = "csv"
+    @Option(name: .customLong("camera"), help: ArgumentHelp("A camera name; repeat for several.", valueName: "NAME"))
+    var cameras: [String] = []
+    @Option(name: .customLong("class"), help: ArgumentHelp("A class label; repeat for several.", valueName: "LABEL"))
+    var classes: [String] = []
+    @Option(name: .customLong("global-id"), help: ArgumentHelp("A global identity; repeat for several.", valueName: "ID"))
+    var globalIDs: [Int] = []
+    @Option(help: ArgumentHelp("Only this run's rows.", valueName: "ID")) var run: Int?
+    @Option(help: ArgumentHelp("Only this tenant's cameras.", valueName: "ID")) var tenant: Int?
+
+    func arguments(path: String, from: String?, to: String?) -> ExportJobArguments {
+        ExportJobArguments(dataset: dataset, format: format, path: path, from: from, to: to,
+                           cameras: cameras.isEmpty ? nil : cameras, classes: classes.isEmpty ? nil : classes,
+                           globalIDs: globalIDs.isEmpty ? nil : globalIDs, run: run, tenant: tenant)
     }
 }
 

@@ -91,6 +91,7 @@ struct WorkerOptions: ParsableArguments {
         let schedules = ScheduleKeeper(queue: queue, logger: logger) { try JobFileSchedules.read(folder: folder, logger: logger) }
         let pipelines = PipelineJobExecutor(queue: queue, logger: logger)
         let executor = ExecutorsByKind([.run: pipelines, .stream: pipelines,
+                                        .export: ExportJobExecutor(queue: queue, logger: logger),
                                         .maintenance: MaintenanceJobExecutor(database: database, logger: logger)])
         return Worker(queue: queue, executor: executor, configuration: configuration, schedules: schedules, logger: logger)
     }

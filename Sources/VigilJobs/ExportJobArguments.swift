@@ -1,0 +1,33 @@
+/// The arguments of an `export` job: a table of the results (as `vigil export` writes it) to a file.
+///
+///     {"dataset": "track_points", "format": "csv", "path": "exports/plaza.csv",
+///      "from": "2024-01-01T08:00:00Z", "to": "2024-01-01T09:00:00Z", "cameras": ["plaza"], "tenant": 2}
+public struct ExportJobArguments: Codable, Sendable, Equatable {
+    /// `track_points`, `tracks`, `identities`, `events` or `aggregates`.
+    public var dataset: String
+    /// `csv`, `jsonl`, `json`, `mot` or `geojson`.
+    public var format: String
+    /// The file to write (a folder for `mot`); relative paths are the worker's working directory's.
+    public var path: String
+    /// ISO 8601 times: rows at or after `from` and before `to`.
+    public var from: String?
+    public var to: String?
+    /// Camera names (among the tenant's cameras when `tenant` is given), class labels, global ids, a run.
+    public var cameras: [String]?
+    public var classes: [String]?
+    public var globalIDs: [Int]?
+    public var run: Int?
+    /// Only this tenant's rows; `nil` for every tenant (an operator's job).
+    public var tenant: Int?
+
+    public init(dataset: String, format: String, path: String, from: String? = nil, to: String? = nil,
+                cameras: [String]? = nil, classes: [String]? = nil, globalIDs: [Int]? = nil, run: Int? = nil, tenant: Int? = nil) {
+        self.dataset = dataset; self.format = format; self.path = path; self.from = from; self.to = to
+        self.cameras = cameras; self.classes = classes; self.globalIDs = globalIDs; self.run = run; self.tenant = tenant
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dataset, format, path, from, to, cameras, classes, run, tenant
+        case globalIDs = "global_ids"
+    }
+}

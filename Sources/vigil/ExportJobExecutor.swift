@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import VigilCore
+import VigilExport
+import VigilJobs
+import VigilStore
+
+/// Runs `export` jobs: one table of the results written as `vigil export` writes it (the same library,
+/// so the same bytes), scoped to the job's tenant when it names one. Progress (rows so far) is recorded
+/// on the job; a cancel stops the export between two rows and leaves no file.
+struct ExportJobExecutor: JobExecutor {
+    let queue: JobQueue
+    let logger: Logger
+
+    func execute(_ claimed: ClaimedJob, control: JobControl) async throws -> String? {
+        let job = claimed.job
+        let arguments: ExportJobArguments
+        do {
+            arguments = try JSONDecoder().decode(ExportJobArguments.self, from: Data(job.arguments.utf8))
+        } catch {
+            throw VigilError(.invalidArgument, "job \(job.id): arguments are not those of an export job (\(error)): \(job.arguments)")
+        }
+        let (query, format) = try Self.query(arguments)
+        let database = queue.database
+        let expected = try await database.count(query)
+        let queue = self.queue
+        let rows = try await TabularExport.run(database: database, query: query, format: format, path: arguments.path,
+                                               stop: control.shutdown) { done in
+            Task { try? await queue.recordProgress(claimed, progress: "{\"rows_done\": \(done), \"rows\": \(expected)}") }
+        }
+        logger.info("export written", metadata: ["job.id": "\(job.id)", "rows": "\(rows)", "path": "\(arguments.path)"])
+        let result: [String: Any] = ["rows": rows, "path": arguments.path, "format": format.rawValue, "dataset": query.dataset.rawValue]
+        return String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// The query and format the arguments name; a clear error for anything unknown.
+    static func query(_ arguments: ExportJobArguments) throws -> (TabularQuery, TabularFormat) {
+        guard let dataset = TabularQuery.Dataset(rawValue: arguments.dataset) else {
+            throw VigilError(.invalidArgument, "unknown dataset '\(arguments.dataset)'; expected one of "
+                + TabularQuery.Dataset.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard let format = TabularFormat(rawValue: arguments.format) else {
+            throw VigilError(.invalidArgument, "unknown format '\(arguments.format)'; expected one of "
+                + TabularFormat.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let query = TabularQuery(dataset: dataset, from: try arguments.from.map { try parseTime($0, "from") },
+                                 to: try arguments.to.map { try parseTime($0, "to") }, cameras: arguments.cameras ?? [],
+                                 classes: arguments.classes ?? [], globalIDs: arguments.globalIDs ?? [], runID: arguments.run,
+                                 tenantID: arguments.tenant)
+        _ = try format.order(for: dataset)
+        try query.validate()
+        return (query, format)
+    }
+}
