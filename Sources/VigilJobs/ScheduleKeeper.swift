@@ -91,6 +91,15 @@ public struct ScheduleKeeper: Sendable {
         return ids
     }
 
+    /// Seconds until the next fire time of any schedule (the leader sleeps no longer than that, so a fire
+    /// is enqueued within milliseconds instead of up to a heartbeat late); `nil` without schedules.
+    public func secondsToNextFire() -> Double? {
+        guard let schedules = try? source() else { return nil }
+        let now = self.now()
+        let next = schedules.compactMap { $0.cron.nextFire(after: now, in: $0.timeZone) }.min()
+        return next.map { max(0, $0.timeIntervalSince(now)) }
+    }
+
     /// The next `count` fire times of each schedule after its last handled one (or now).
     public func upcoming(count: Int = 3) async throws -> [(schedule: ScheduledJob, last: Date?, next: [Date])] {
         let schedules = try source()

@@ -265,6 +265,7 @@ public final class Worker: Service, Sendable {
     private func leaderLoop() async {
         let config = configuration
         while !Task.isCancelled {
+            var sleep = config.heartbeat
             do {
                 let leading = try await queue.lead(worker: config.name, ttl: config.lease)
                 let (was, lastPrune) = state.withLock { state in
@@ -278,6 +279,8 @@ public final class Worker: Service, Sendable {
                     if let schedules {
                         let fired = try await schedules.fire()
                         if !fired.isEmpty { logger.info("schedules fired", metadata: ["jobs": "\(fired)"]) }
+                        // Wake for the next fire time (just after it) rather than up to a heartbeat late.
+                        if let next = schedules.secondsToNextFire() { sleep = min(sleep, next + 0.005) }
                     }
                     if Date().timeIntervalSince(lastPrune) > 3_600 {
                         let pruned = try await queue.prune(olderThan: config.pruneAfter)
@@ -289,7 +292,7 @@ public final class Worker: Service, Sendable {
                 if Task.isCancelled { return }
                 logger.warning("leader duties failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .seconds(config.heartbeat))
+            try? await Task.sleep(for: .seconds(sleep))
         }
     }
 }
