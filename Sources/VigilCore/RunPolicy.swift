@@ -56,6 +56,10 @@ public struct RunPolicy: Sendable, Hashable {
     public var timeOrigins: [String: Date]
     /// The job file's `on_truncated`; `nil` leaves it to each source's own setting.
     public var onTruncated: TruncationPolicy?
+    /// Source id -> id of the camera its results belong to (a processing task over cameras created through
+    /// the API): result sinks write under that camera and its tenant instead of registering a camera named
+    /// after the source in the default tenant.
+    public var cameras: [String: Int] = [:]
 
     public init(rerun: RerunPolicy? = nil, pipelineHash: String = "", inputs: [String: String] = [:],
                 timeOrigins: [String: Date] = [:], onTruncated: TruncationPolicy? = nil, lease: LeaseFence? = nil,

@@ -11,6 +11,8 @@ public struct RunJobArguments: Codable, Sendable, Equatable {
     public var rerun: String?
     /// The fire time of the schedule that enqueued the job (ISO 8601), if one did.
     public var firedAt: String?
+    /// Source id -> camera id: the cameras (and so the tenant) the results belong to (processing tasks).
+    public var cameras: [String: Int]?
 
     public init(file: String, inputs: [String: String]? = nil, from: String? = nil, to: String? = nil, rerun: String? = nil,
                 firedAt: String? = nil) {
@@ -18,7 +20,7 @@ public struct RunJobArguments: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case file, inputs, from, to, rerun
+        case file, inputs, from, to, rerun, cameras
         case firedAt = "fired_at"
     }
 }

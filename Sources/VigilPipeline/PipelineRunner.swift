@@ -29,6 +29,8 @@ public struct RunOptions: Sendable {
     public var timeOrigins: [String: Date] = [:]
     /// The job's `on_truncated` (``RunPolicy/onTruncated``).
     public var onTruncated: TruncationPolicy?
+    /// Source id -> camera id (``RunPolicy/cameras``).
+    public var cameras: [String: Int] = [:]
     /// Media seconds between the state snapshots stages with state write in batch runs, so that a resume
     /// seeks to the last committed one instead of replaying the inputs (``ResumePlan``).
     public var snapshotInterval: Double = 10
@@ -117,9 +119,11 @@ public final class PipelineRunner: Sendable {
         }
         if let start = options.window.start { inputs["@from"] = "\(start)" }
         if let end = options.window.end { inputs["@to"] = "\(end)" }
-        return RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs,
-                         timeOrigins: options.timeOrigins, onTruncated: options.onTruncated, lease: options.lease,
-                         handover: options.handover)
+        var policy = RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs,
+                               timeOrigins: options.timeOrigins, onTruncated: options.onTruncated, lease: options.lease,
+                               handover: options.handover)
+        policy.cameras = options.cameras
+        return policy
     }
 
     func context(for component: PipelineSpec.Component) -> StageContext {

@@ -16,7 +16,14 @@ final class PostgresSink: Stage {
         self.logger[metadataKey: "stage.id"] = "\(context.id)"
     }
 
-    /// The run this sink writes, derived from the context.
+    /// The run this sink writes, in the tenant of the cameras its sources are bound to.
+    func runRequest(in runs: RunStore) async throws -> RunRequest {
+        var request = runRequest
+        request.tenantID = try await runs.tenant(ofBoundCameras: context.runPolicy.cameras)
+        return request
+    }
+
+    /// The run this sink writes, derived from the context (in the default tenant).
     var runRequest: RunRequest {
         let options = context.runPolicy
         let sources = options.inputs.isEmpty ? context.upstreamSources : Array(options.inputs.keys)
@@ -40,12 +47,11 @@ final class PostgresSink: Stage {
 
     func resumeOffer() async throws -> [ResumePoint] {
         let url = try await StoreLocation.resolve(spec.url, logger: logger)
-        let migrate = spec.migrate
-        let request = runRequest
         return try await withDatabase(url, logger: logger, maxConnections: 1) { db in
             let migrator = Migrator(database: db)
-            if migrate { try await migrator.migrate() } else { try await migrator.requireCurrent() }
-            return try await RunStore(database: db).resumePoints(request)
+            if spec.migrate { try await migrator.migrate() } else { try await migrator.requireCurrent() }
+            let runs = RunStore(database: db)
+            return try await runs.resumePoints(try await runRequest(in: runs))
         }
     }
 
@@ -59,13 +65,14 @@ final class PostgresSink: Stage {
             if !dropped.isEmpty { logger.info("retention dropped partitions", metadata: ["partitions.count": "\(dropped.count)"]) }
         }
         let runs = RunStore(database: database)
-        let request = runRequest
+        let bound = context.runPolicy.cameras
+        let request = try await runRequest(in: runs)
         let handle = try await runs.begin(request)
         logger.info("writing run", metadata: ["run.id": "\(handle.id)", "run.policy": "\(request.policy)",
                                               "run.resumed": "\(handle.resumed)", "runs.replaced": "\(handle.replacedRuns)"])
         do {
             let sourceURLs = Dictionary(uniqueKeysWithValues: request.sources.map { ($0, request.inputs[$0]) })
-            var cameras = try await runs.cameraIDs(for: sourceURLs)
+            var cameras = try await runs.cameraIDs(for: sourceURLs, bound: bound, tenantID: request.tenantID)
             var builder = RowBuilder(runID: handle.id, origin: handle.timeOrigin, writeDetections: spec.detections, cameras: cameras)
             builder.setOrigins(handle.timeOrigins)
             if handle.resumed { builder.seedLastPoints(try await runs.lastTrackPoints(runID: handle.id)) }
@@ -89,7 +96,9 @@ final class PostgresSink: Stage {
                     let time = message.time.seconds
                     if !filter.isEmpty, filter.alreadyCommitted(key, time: time) { skipped += 1; continue }
                     var camera = cameras[message.sourceID]
-                    if camera == nil { camera = try await registerCamera(message.sourceID, runs: runs, into: &cameras) }
+                    if camera == nil {
+                        camera = try await registerCamera(message.sourceID, runs: runs, tenantID: request.tenantID, into: &cameras)
+                    }
                     guard let camera else { continue }
                     builder.cameras = cameras
                     let rows = builder.rowCount(message)
@@ -137,8 +146,10 @@ final class PostgresSink: Stage {
         }
     }
 
-    private func registerCamera(_ source: String, runs: RunStore, into cameras: inout [String: Int]) async throws -> Int? {
-        let ids = try await runs.cameraIDs(for: [source: context.runPolicy.inputs[source]])
+    private func registerCamera(_ source: String, runs: RunStore, tenantID: Int,
+                                into cameras: inout [String: Int]) async throws -> Int? {
+        let ids = try await runs.cameraIDs(for: [source: context.runPolicy.inputs[source]], bound: context.runPolicy.cameras,
+                                           tenantID: tenantID)
         cameras.merge(ids) { _, new in new }
         return ids[source]
     }

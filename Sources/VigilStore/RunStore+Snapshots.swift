@@ -11,7 +11,7 @@ extension RunStore {
             let previous = try await connection.query("""
                 SELECT id, pipeline_hash, job_id FROM runs
                 WHERE pipeline_name = \(request.pipelineName) AND sink = \(request.sink)
-                  AND inputs_key = \(request.inputsKey) AND tenant_id = 1
+                  AND inputs_key = \(request.inputsKey) AND tenant_id = \(request.tenantID)
                 ORDER BY id DESC LIMIT 1
                 """, logger: logger)
             var last: (id: Int, hash: String, job: Int?)?

@@ -20,6 +20,8 @@ public struct RunRequest: Sendable {
     public var lease: LeaseFence?
     /// Per source, its own time of media time 0 (recorded footage), over ``timeOrigin``; a resumed run keeps its own.
     public var timeOrigins: [String: Date]
+    /// The tenant whose run it is (the tenant of its cameras); earlier runs are looked up within it.
+    public var tenantID = 1
 
     public init(pipelineName: String, pipelineHash: String = "", sink: String, mode: RunMode, inputs: [String: String] = [:],
                 sources: [String], policy: RerunPolicy, timeOrigin: Date, timeOrigins: [String: Date] = [:],
@@ -74,7 +76,7 @@ public struct RunStore: Sendable {
             let previous = try await connection.query("""
                 SELECT id, pipeline_hash, status, last_batch, extract(epoch FROM time_origin)::float8, job_id
                 FROM runs WHERE pipeline_name = \(request.pipelineName) AND sink = \(request.sink)
-                  AND inputs_key = \(request.inputsKey) AND tenant_id = 1
+                  AND inputs_key = \(request.inputsKey) AND tenant_id = \(request.tenantID)
                 ORDER BY id DESC
                 """, logger: logger)
             var earlier: [(id: Int, hash: String, status: String, lastBatch: Int, origin: Double, job: Int?)] = []
@@ -120,8 +122,8 @@ public struct RunStore: Sendable {
             let originSources = request.timeOrigins.keys.sorted()
             let originSeconds = originSources.map { request.timeOrigins[$0]!.timeIntervalSince1970 }
             let inserted = try await connection.query("""
-                INSERT INTO runs (pipeline_name, pipeline_hash, sink, inputs_key, mode, sources, time_origin, time_origins, job_id)
-                VALUES (\(request.pipelineName), \(request.pipelineHash), \(request.sink), \(request.inputsKey),
+                INSERT INTO runs (tenant_id, pipeline_name, pipeline_hash, sink, inputs_key, mode, sources, time_origin, time_origins, job_id)
+                VALUES (\(request.tenantID), \(request.pipelineName), \(request.pipelineHash), \(request.sink), \(request.inputsKey),
                         \(request.mode.rawValue), \(request.sources), \(request.timeOrigin),
                         (SELECT coalesce(jsonb_object_agg(o.source, to_timestamp(o.seconds)), '{}')
                          FROM unnest(\(originSources)::text[], \(originSeconds)::float8[]) AS o(source, seconds)),
@@ -174,20 +176,42 @@ public struct RunStore: Sendable {
             subject: url.description)
     }
 
-    /// Camera ids for source names, creating cameras as needed.
-    public func cameraIDs(for sources: [String: String?]) async throws -> [String: Int] {
+    /// Camera ids for source names: a source bound to a camera (``RunPolicy/cameras``) gets that camera's id;
+    /// the others get a camera of their name in the run's tenant, created as needed.
+    public func cameraIDs(for sources: [String: String?], bound: [String: Int] = [:], tenantID: Int = 1) async throws -> [String: Int] {
         guard !sources.isEmpty else { return [:] }
         return try await database.withTransaction(doing: "registering cameras") { connection in
             var ids: [String: Int] = [:]
             for (name, url) in sources.sorted(by: { $0.key < $1.key }) {
+                if let id = bound[name] { ids[name] = id; continue }
                 let rows = try await connection.query("""
-                    INSERT INTO cameras (name, url) VALUES (\(name), \(url))
+                    INSERT INTO cameras (tenant_id, name, url) VALUES (\(tenantID), \(name), \(url))
                     ON CONFLICT (tenant_id, name) DO UPDATE SET url = coalesce(EXCLUDED.url, cameras.url)
                     RETURNING id
                     """, logger: self.database.logger)
                 for try await id in rows.decode(Int.self) { ids[name] = id }
             }
             return ids
+        }
+    }
+
+    /// The tenant of the cameras sources are bound to (1, the default tenant, when none are). Every bound
+    /// camera must exist, and all of one tenant: a run belongs to one tenant.
+    public func tenant(ofBoundCameras bound: [String: Int]) async throws -> Int {
+        guard !bound.isEmpty else { return 1 }
+        let ids = Array(Set(bound.values)).sorted()
+        return try await database.withConnection(doing: "reading the cameras of the run") { connection in
+            let rows = try await connection.query("SELECT id, tenant_id FROM cameras WHERE id = ANY(\(ids))", logger: self.database.logger)
+            var tenants: [Int: Int] = [:]
+            for try await (id, tenant) in rows.decode((Int, Int).self) { tenants[id] = tenant }
+            if let missing = ids.first(where: { tenants[$0] == nil }) {
+                throw VigilError(.invalidArgument, "camera \(missing) does not exist (deleted since the task started?)")
+            }
+            let distinct = Set(tenants.values)
+            guard distinct.count == 1, let tenant = distinct.first else {
+                throw VigilError(.invalidArgument, "the cameras \(ids) belong to several tenants; a run belongs to one")
+            }
+            return tenant
         }
     }
 

@@ -38,6 +38,7 @@ struct PipelineJobExecutor: JobExecutor {
                                  renderer: OpenCVRenderer())
         options.clipMaker = MediaClipMaker()
         options.lease = control.lease
+        options.cameras = arguments.cameras ?? [:]
         if live, claimed.earlierAttempts > 0 { options.handover = try await queue.handover(of: job) }
 
         guard let (source, folder) = jobFile?.folderInputs.first else {
