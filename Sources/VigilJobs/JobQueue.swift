@@ -28,26 +28,32 @@ public struct JobQueue: Sendable {
     @discardableResult
     public func enqueue(_ new: NewJob) async throws -> (job: Job, inserted: Bool) {
         try Self.validate(new)
+        return try await database.transaction(doing: "enqueueing a \(new.kind.rawValue) job") { session in
+            try await Self.enqueue(new, in: session)
+        }
+    }
+
+    /// Enqueues `new` inside the caller's transaction (a processing task and its jobs commit together).
+    public static func enqueue(_ new: NewJob, in session: SQLSession) async throws -> (job: Job, inserted: Bool) {
+        try validate(new)
         let scheduled: SQLValue = new.scheduledAt.map { .time($0) } ?? .null
         let key: SQLValue = new.uniqueKey.map { .text($0) } ?? .null
-        return try await database.transaction(doing: "enqueueing a \(new.kind.rawValue) job") { session in
-            let inserted = try await session.query("""
-                INSERT INTO jobs (tenant_id, kind, queue, args, priority, max_attempts, scheduled_at, unique_key)
-                VALUES ($1::int8, $2, $3, $4::jsonb, $5::int8, $6::int8, coalesce($7::timestamptz, now()), $8)
-                ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state NOT IN ('failed', 'cancelled') DO NOTHING
-                RETURNING \(Self.columns)
-                """, [.int(new.tenantID), .text(new.kind.rawValue), .text(new.queue), .text(new.arguments),
-                      .int(new.priority), .int(new.maxAttempts), scheduled, key])
-            if let row = inserted.first { return (Self.job(row), true) }
-            let existing = try await session.query("""
-                SELECT \(Self.columns) FROM jobs
-                WHERE unique_key = $1 AND state NOT IN ('failed', 'cancelled')
-                """, [key])
-            guard let row = existing.first else {
-                throw VigilError(.database, "job with unique key '\(new.uniqueKey ?? "")' neither inserted nor found")
-            }
-            return (Self.job(row), false)
+        let inserted = try await session.query("""
+            INSERT INTO jobs (tenant_id, kind, queue, args, priority, max_attempts, scheduled_at, unique_key)
+            VALUES ($1::int8, $2, $3, $4::jsonb, $5::int8, $6::int8, coalesce($7::timestamptz, now()), $8)
+            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state NOT IN ('failed', 'cancelled') DO NOTHING
+            RETURNING \(columns)
+            """, [.int(new.tenantID), .text(new.kind.rawValue), .text(new.queue), .text(new.arguments),
+                  .int(new.priority), .int(new.maxAttempts), scheduled, key])
+        if let row = inserted.first { return (job(row), true) }
+        let existing = try await session.query("""
+            SELECT \(columns) FROM jobs
+            WHERE unique_key = $1 AND state NOT IN ('failed', 'cancelled')
+            """, [key])
+        guard let row = existing.first else {
+            throw VigilError(.database, "job with unique key '\(new.uniqueKey ?? "")' neither inserted nor found")
         }
+        return (job(row), false)
     }
 
     static func validate(_ new: NewJob) throws {
