@@ -26,6 +26,8 @@ public struct Migration: Sendable {
         Migration(version: 3, name: "accounts", sql: String(decoding: PackageResources.v0003_accounts_sql, as: UTF8.self)),
         Migration(version: 4, name: "jobs", sql: String(decoding: PackageResources.v0004_jobs_sql, as: UTF8.self)),
         Migration(version: 5, name: "truncated", sql: String(decoding: PackageResources.v0005_truncated_sql, as: UTF8.self)),
+        // 6 is another change's (merged separately); the migrator applies versions in order, so it must land first.
+        Migration(version: 7, name: "operations", sql: String(decoding: PackageResources.v0007_operations_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
