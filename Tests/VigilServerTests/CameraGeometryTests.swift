@@ -38,6 +38,15 @@ import VigilServer
             let cleared = try await server.request(.PATCH, "/api/v1/cameras/\(site.cameras[0])", token: admin.token, json: ["zones": NSNull(), "links": NSNull()])
             #expect((cleared["zones"] as? [String: Any])?.isEmpty == true)
             #expect((cleared["links"] as? [Any])?.isEmpty == true)
+            // Every key at once (name included), and a duplicate name is a conflict, not a server error.
+            let all = try await server.request(.PATCH, "/api/v1/cameras/\(site.cameras[0])", token: admin.token, json: [
+                "name": "left-renamed", "url": NSNull(), "homography": [1, 0, 0, 0, 1, 0, 0, 0, 1], "zones": Self.zones, "lines": Self.lines, "links": []])
+            #expect(all.status == 200, "\(all.body)")
+            #expect(all["name"] as? String == "left-renamed")
+            let duplicate = try await server.post("/api/v1/cameras", token: admin.token, ["name": "right", "tenant_id": site.id])
+            #expect(duplicate.status == 409, "\(duplicate.body)")
+            let renamedOnto = try await server.request(.PATCH, "/api/v1/cameras/\(site.cameras[0])", token: admin.token, json: ["name": "right"])
+            #expect(renamedOnto.status == 409, "\(renamedOnto.body)")
             let selfLink = try await server.request(.PATCH, "/api/v1/cameras/\(site.cameras[0])", token: admin.token,
                                                     json: ["links": [["to_camera_id": site.cameras[0], "max_transit_seconds": 5]]])
             #expect(selfLink.status == 422)

@@ -105,13 +105,14 @@ struct CameraRepository: Sendable {
         do {
             let found = try await database.transaction(doing: "updating a camera") { session in
                 var sql = SQLBuilder()
-                var sets = ["name = name"]
+                var sets: [String] = []
                 if let name = changes.name { sets.append("name = \(sql.bind(name))") }
                 if let url = changes.url { sets.append("url = \(sql.bind(url.map(SQLValue.text) ?? .null))") }
                 if let homography = changes.homography { sets.append("homography = " + Self.array(homography, &sql)) }
                 if let environment = changes.environmentID { sets.append("environment_id = \(sql.bind(environment.map(SQLValue.int) ?? .null))") }
                 if let zones = changes.zones { sets.append("zones = \(sql.bind(zones.text))::jsonb") }
                 if let lines = changes.lines { sets.append("lines = \(sql.bind(lines.text))::jsonb") }
+                if sets.isEmpty { sets = ["name = c.name"] }
                 let text = "UPDATE cameras c SET \(sets.joined(separator: ", ")) WHERE c.id = \(sql.bind(id)) AND \(scope.cameras("c", &sql)) RETURNING c.id"
                 guard try await session.query(text, sql.binds).first != nil else { return false }
                 if let links = changes.links { try await Self.replaceLinks(of: id, links, session) }
