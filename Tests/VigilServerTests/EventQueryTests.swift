@@ -12,9 +12,9 @@ import VigilServer
             let (door, dock) = (site.cameras[0], site.cameras[1])
             let rows = try await ResultRows(server)
             let run = try await rows.run()
-            let e1 = try await rows.event(camera: door, run: run, at: 0, kind: "dwell", severity: "warning", zone: "walkway")
+            let e1 = try await rows.event(camera: door, run: run, at: 0, kind: "dwell", severity: "warning", zone: "walkway", label: "person")
             let e2 = try await rows.event(camera: door, run: run, at: 60, kind: "crowd", severity: "critical", zone: "walkway")
-            let e3 = try await rows.event(camera: dock, run: run, at: 120, kind: "dwell", severity: "info", zone: "ramp")
+            let e3 = try await rows.event(camera: dock, run: run, at: 120, kind: "dwell", severity: "info", zone: "ramp", label: "car")
             let e4 = try await rows.event(camera: dock, run: run, at: 180, kind: "stream_gap", severity: "warning")
             func ids(_ query: String) async throws -> [Int] {
                 let reply = try await server.get("/api/v1/events?\(query)", token: admin.token)
@@ -31,6 +31,7 @@ import VigilServer
             #expect(try await ids("before=2026-11-15T10:01:00Z") == [e1])
             #expect(try await ids("after=2026-11-15T10:01:00Z&before=2026-11-15T10:03:00.000Z") == [e3, e2])
             #expect(try await ids("run_id=\(run)&kinds=dwell&severity=info") == [e3])
+            #expect(try await ids("classes=car,bicycle") == [e3])
             #expect(try await ids("acknowledged=true") == [])
             #expect(try await ids("acknowledged=false").count == 4)
             // Tracks, points, identities and aggregates take the same kinds of filters.

@@ -28,14 +28,17 @@ struct ResultRows: Sendable {
 
     @discardableResult
     func event(camera: Int, run: Int, at seconds: Int, kind: String = "dwell", severity: String = "warning", zone: String? = nil,
-               globalID: Int? = nil, message: String = "an alert") async throws -> Int {
+               globalID: Int? = nil, label: String? = nil, message: String = "an alert") async throws -> Int {
         var b: [SQLValue] = []
         let time = at(&b, seconds)
-        b += [.int(camera), .int(run), .text(kind), .text(severity), zone.map(SQLValue.text) ?? .null, globalID.map(SQLValue.int) ?? .null, .text(message)]
+        let attributes = label.map { "{\"class\": \"\($0)\"}" } ?? "{}"
+        b += [.int(camera), .int(run), .text(kind), .text(severity), zone.map(SQLValue.text) ?? .null, globalID.map(SQLValue.int) ?? .null, .text(message),
+              .text(attributes)]
         let n = b.count
         let text = """
-            INSERT INTO events (time, camera_id, run_id, media_time, rule, kind, severity, zone, global_id, message, alert_id, phase)
-            VALUES (\(time), $\(n - 6), $\(n - 5), 0, 'rule-' || $\(n - 4), $\(n - 4), $\(n - 3), $\(n - 2), $\(n - 1), $\(n), 'alert-' || gen_random_uuid(), 'start')
+            INSERT INTO events (time, camera_id, run_id, media_time, rule, kind, severity, zone, global_id, message, attributes, alert_id, phase)
+            VALUES (\(time), $\(n - 7), $\(n - 6), 0, 'rule-' || $\(n - 5), $\(n - 5), $\(n - 4), $\(n - 3), $\(n - 2), $\(n - 1), $\(n)::jsonb,
+                    'alert-' || gen_random_uuid(), 'start')
             RETURNING id
             """
         return try await database.query(text, binding: b, doing: "test event")[0][0].int ?? 0

@@ -51,21 +51,15 @@ struct EnvironmentRepository: Sendable {
 
     func create(tenantID: Int, name: String) async throws -> Environment {
         var sql = SQLBuilder()
-        let text = "INSERT INTO environments (tenant_id, name) VALUES (\(sql.bind(tenantID)), \(sql.bind(name))) RETURNING id"
+        let text = "INSERT INTO environments (tenant_id, name) VALUES (\(sql.bind(tenantID)), \(sql.bind(name))) RETURNING id, created_at"
         do {
-            let id = try Row(try await database.query(text, binding: sql.binds, doing: "creating an environment")[0]).int(0)
-            return Environment(id: id, tenantId: tenantID, name: name, cameraIds: [], createdAt: try await createdAt(id))
+            let row = Row(try await database.query(text, binding: sql.binds, doing: "creating an environment")[0])
+            return Environment(id: try row.int(0), tenantId: tenantID, name: name, cameraIds: [], createdAt: try row.time(1))
         } catch where StoreError.isUniqueViolation(error) {
             throw APIError.conflict("the tenant already has an environment named \(name)")
         } catch where StoreError.isForeignKeyViolation(error) {
             throw APIError.unprocessable("tenant_id: no such tenant")
         }
-    }
-
-    private func createdAt(_ id: Int) async throws -> Date {
-        var sql = SQLBuilder()
-        return try Row(try await database.query("SELECT created_at FROM environments WHERE id = \(sql.bind(id))", binding: sql.binds,
-                                                doing: "reading an environment")[0]).time(0)
     }
 
     func rename(_ id: Int, to name: String, scope: Scope) async throws -> Bool {

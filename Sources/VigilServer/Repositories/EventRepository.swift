@@ -25,7 +25,8 @@ struct StoredEvent: Codable, Sendable {
     var acknowledgedAt: Date?
 }
 
-/// Filters of `GET /events` (Frigate's: cameras, kinds, zones, severity, acknowledged, after, before).
+/// Filters of `GET /events` (Frigate's: cameras, kinds, zones, severity, acknowledged, after, before; the
+/// classes are the alerts' `attributes.class`).
 struct EventFilter: Sendable {
     var list: ListParameters
     var kinds: [String]?
@@ -56,6 +57,7 @@ struct EventRepository: Sendable {
         var conditions = [scope.cameras("c", &sql)]
         if let cameras = f.cameras { conditions.append("e.camera_id = ANY(\(sql.bind(.array(cameras)))::int8[])") }
         if let kinds = filter.kinds { conditions.append("e.kind = ANY(\(sql.bind(.array(kinds)))::text[])") }
+        if let classes = f.classes { conditions.append("e.attributes->>'class' = ANY(\(sql.bind(.array(classes)))::text[])") }
         if let zones = filter.zones { conditions.append("e.zone = ANY(\(sql.bind(.array(zones)))::text[])") }
         if let severities = filter.severities { conditions.append("e.severity = ANY(\(sql.bind(.array(severities)))::text[])") }
         if let acknowledged = filter.acknowledged { conditions.append("e.acknowledged = \(sql.bind(.bool(acknowledged)))") }
