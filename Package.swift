@@ -130,7 +130,8 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilStore",
+                // VigilRules for one thing: a camera's zones and lines are checked by the alert stage's reader.
+                "VigilCore", "VigilStore", "VigilRules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -9,6 +9,10 @@ public enum StoreError {
     /// SQLSTATE of a server error, if the error came from the server.
     public static func sqlState(_ error: any Error) -> String? {
         if let libpq = error as? LibPQError { return libpq.sqlState }
+        // A statement that failed inside `withTransaction` comes wrapped in the transaction's error.
+        if let transaction = error as? PostgresTransactionError {
+            return (transaction.closureError ?? transaction.commitError).flatMap { sqlState($0) }
+        }
         return (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
@@ -52,6 +56,11 @@ public enum StoreError {
     /// A ``VigilError`` for `error`, which happened while `doing` something with the database at `url`.
     public static func wrap(_ error: any Error, doing: String, url: DatabaseURL) -> VigilError {
         if let vigil = error as? VigilError { return vigil }
+        // What failed inside a transaction, not the transaction's wrapper: keeps the SQLSTATE (a unique violation
+        // in a transaction is a conflict the caller reports, not an unknown database error).
+        if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError ?? transaction.commitError {
+            return wrap(inner, doing: doing, url: url)
+        }
         let subject = url.description
         let transient = isTransient(error)
         if let libpq = error as? LibPQError { return wrap(libpq, doing: doing, url: url, transient: transient) }

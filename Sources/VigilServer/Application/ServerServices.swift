@@ -12,6 +12,10 @@ struct ServerServices: Sendable {
     let users: UserRepository
     let tenants: TenantRepository
     let cameras: CameraRepository
+    let environments: EnvironmentRepository
+    let events: EventRepository
+    let tracks: TrackRepository
+    let aggregates: AggregateRepository
     let sessions: SessionRepository
     let codes: OneTimeCodeRepository
     let alerts: SecurityAlertRepository

@@ -29,6 +29,8 @@ public struct VigilServerApplication {
         let services = ServerServices(
             configuration: configuration, database: database, logger: logger, users: UserRepository(database: database),
             tenants: TenantRepository(database: database), cameras: CameraRepository(database: database),
+            environments: EnvironmentRepository(database: database), events: EventRepository(database: database),
+            tracks: TrackRepository(database: database), aggregates: AggregateRepository(database: database),
             sessions: SessionRepository(database: database), codes: OneTimeCodeRepository(database: database),
             alerts: SecurityAlertRepository(database: database),
             tokens: await AccessTokens(secret: jwtSecret, lifetime: configuration.accessTokenLifetime),
@@ -57,6 +59,12 @@ public struct VigilServerApplication {
         UserController(services: services).register(on: api.group("users"))
         TenantController(services: services).register(on: api.group("tenants"))
         CameraController(services: services).register(on: api.group("cameras"))
+        EnvironmentController(services: services).register(on: api.group("environments"))
+        EventController(services: services).register(on: api.group("events"))
+        TrackController(services: services).register(on: api.group("tracks"))
+        TrackPointController(services: services).register(on: api.group("track-points"))
+        IdentityController(services: services).register(on: api.group("identities"))
+        AggregateController(services: services).register(on: api.group("aggregates"))
         ActivityController(services: services).register(on: api.group("activity"))
         SecurityController(services: services).register(on: api.group("security"))
         let ws = router.group().add(middleware: authenticator)

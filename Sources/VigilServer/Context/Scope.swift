@@ -22,6 +22,17 @@ struct Scope: Sendable {
         }
     }
 
+    /// Environments: all (admin), the tenant's (supervisor), else those of the caller's tenant holding a camera assigned to them.
+    func environments(_ environment: String, _ sql: inout SQLBuilder) -> String {
+        switch role {
+        case .admin: return "TRUE"
+        case .supervisor: return "\(environment).tenant_id = \(sql.bind(tenantID))"
+        default:
+            return "(\(environment).tenant_id = \(sql.bind(tenantID)) AND EXISTS (SELECT 1 FROM cameras ec JOIN camera_assignments ca "
+                + "ON ca.camera_id = ec.id WHERE ec.environment_id = \(environment).id AND ca.user_id = \(sql.bind(userID))))"
+        }
+    }
+
     /// Users: all (admin), the tenant's (supervisor), else only the caller.
     func users(_ user: String, _ sql: inout SQLBuilder) -> String {
         switch role {

@@ -91,4 +91,10 @@ extension AppRequestContext {
         guard let raw = parameters.get(name), let v = Int(raw), (1...Int(Int32.max)).contains(v) else { throw APIError.notFound(what) }
         return v
     }
+
+    /// Ids of the high-volume tables (events, aggregate rows) are 64-bit.
+    func bigIDParameter(_ name: String, _ what: String) throws -> Int {
+        guard let raw = parameters.get(name), raw.count <= 16, let v = Int(raw), (1...Query.maxBigID).contains(v) else { throw APIError.notFound(what) }
+        return v
+    }
 }

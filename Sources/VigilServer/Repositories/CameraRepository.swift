@@ -8,20 +8,45 @@ struct Camera: Codable, Sendable, Equatable {
     var url: String?
     var environmentId: Int?
     var homography: [Double]?
+    /// Zones and lines as an `alert` stage declares them (name -> settings), checked by its reader.
+    var zones: JSONValue
+    var lines: JSONValue
+    /// The `reidentify` topology: cameras a person leaving this one may appear on, and after how long.
+    var links: [CameraLink]
     var createdAt: Date
+}
+
+struct CameraLink: Codable, Sendable, Equatable {
+    var toCameraId: Int
+    var minTransitSeconds: Double
+    var maxTransitSeconds: Double
+}
+
+/// What a camera write sets; nil leaves a field as it is (`.some(nil)` clears an optional one).
+struct CameraChanges: Sendable {
+    var name: String?
+    var url: String??
+    var homography: [Double]??
+    var environmentID: Int??
+    var zones: JSONValue?
+    var lines: JSONValue?
+    var links: [CameraLink]?
 }
 
 /// The `cameras` table and `camera_assignments`. Every read joins the caller's scope: admins all cameras,
 /// supervisors their tenant's, everyone else the cameras assigned to them.
 struct CameraRepository: Sendable {
     let database: Database
-    static let columns = "c.id, c.tenant_id, c.name, c.url, c.environment_id, array_to_json(c.homography)::text, c.created_at"
+    static let columns = "c.id, c.tenant_id, c.name, c.url, c.environment_id, array_to_json(c.homography)::text, c.created_at, c.zones::text, "
+        + "c.lines::text, coalesce((SELECT json_agg(json_build_object('to_camera_id', l.to_camera_id, 'min_transit_seconds', l.min_transit_seconds, "
+        + "'max_transit_seconds', l.max_transit_seconds) ORDER BY l.to_camera_id) FROM camera_links l WHERE l.camera_id = c.id), '[]')::text"
 
     static func camera(_ r: Row) throws -> Camera {
         var homography: [Double]?
         if let text = r.optionalText(5) { homography = try? JSONDecoder().decode([Double].self, from: Data(text.utf8)) }
+        let links = (try? APIJSON.decoder.decode([CameraLink].self, from: Data((r.optionalText(9) ?? "[]").utf8))) ?? []
         return Camera(id: try r.int(0), tenantId: try r.int(1), name: try r.text(2), url: r.optionalText(3), environmentId: r.optionalInt(4),
-                      homography: homography, createdAt: try r.time(6))
+                      homography: homography, zones: r.json(7), lines: r.json(8), links: links, createdAt: try r.time(6))
     }
 
     func list(scope: Scope, tenantID: Int?, search: String?, limit: Int, offset: Int) async throws -> [Camera] {
@@ -47,15 +72,27 @@ struct CameraRepository: Sendable {
                                         doing: "auditing a camera lookup").first?.first?.int
     }
 
-    func create(tenantID: Int, name: String, url: String?, homography: [Double]?) async throws -> Camera {
-        var sql = SQLBuilder()
-        let h = homography.map { "ARRAY[" + $0.map { "\(sql.bind(.double($0)))::float8" }.joined(separator: ",") + "]" } ?? "NULL"
-        let text = """
-            INSERT INTO cameras AS c (tenant_id, name, url, homography) VALUES (\(sql.bind(tenantID)), \(sql.bind(name)),
-            \(sql.bind(url.map(SQLValue.text) ?? .null)), \(h)) RETURNING \(Self.columns)
-            """
+    private static func array(_ values: [Double]?, _ sql: inout SQLBuilder) -> String {
+        values.map { "ARRAY[" + $0.map { "\(sql.bind(.double($0)))::float8" }.joined(separator: ",") + "]" } ?? "NULL"
+    }
+
+    /// Creates a camera with its geometry and links (already checked), in one transaction.
+    func create(tenantID: Int, name: String, changes: CameraChanges, scope: Scope) async throws -> Camera {
         do {
-            return try Self.camera(Row(try await database.query(text, binding: sql.binds, doing: "creating a camera")[0]))
+            let id = try await database.transaction(doing: "creating a camera") { session in
+                var sql = SQLBuilder()
+                let text = """
+                    INSERT INTO cameras (tenant_id, name, url, homography, environment_id, zones, lines) VALUES (\(sql.bind(tenantID)), \(sql.bind(name)),
+                    \(sql.bind((changes.url ?? nil).map(SQLValue.text) ?? .null)), \(Self.array(changes.homography ?? nil, &sql)),
+                    \(sql.bind((changes.environmentID ?? nil).map(SQLValue.int) ?? .null)), \(sql.bind((changes.zones ?? .object([:])).text))::jsonb,
+                    \(sql.bind((changes.lines ?? .object([:])).text))::jsonb) RETURNING id
+                    """
+                let id = try Row(try await session.query(text, sql.binds)[0]).int(0)
+                if let links = changes.links { try await Self.replaceLinks(of: id, links, session) }
+                return id
+            }
+            guard let camera = try await get(id, scope: scope) else { throw APIError.notFound("camera") }
+            return camera
         } catch where StoreError.isUniqueViolation(error) {
             throw APIError.conflict("the tenant already has a camera named \(name)")
         } catch where StoreError.isForeignKeyViolation(error) {
@@ -63,22 +100,52 @@ struct CameraRepository: Sendable {
         }
     }
 
-    /// Changes a camera the caller may write (`writeScope` is a supervisor's or admin's scope).
-    func update(_ id: Int, name: String?, url: String??, homography: [Double]??, scope: Scope) async throws -> Camera? {
-        var sql = SQLBuilder()
-        var sets: [String] = []
-        if let name { sets.append("name = \(sql.bind(name))") }
-        if let url { sets.append("url = \(sql.bind(url.map(SQLValue.text) ?? .null))") }
-        if let homography {
-            sets.append("homography = " + (homography.map { "ARRAY[" + $0.map { "\(sql.bind(.double($0)))::float8" }.joined(separator: ",") + "]" } ?? "NULL"))
-        }
-        if sets.isEmpty { return try await get(id, scope: scope) }
-        let text = "UPDATE cameras c SET \(sets.joined(separator: ", ")) WHERE c.id = \(sql.bind(id)) AND \(scope.cameras("c", &sql)) RETURNING \(Self.columns)"
+    /// Changes a camera the caller may write (the controller checked the role and the values).
+    func update(_ id: Int, _ changes: CameraChanges, scope: Scope) async throws -> Camera? {
         do {
-            return try await database.query(text, binding: sql.binds, doing: "updating a camera").first.map { try Self.camera(Row($0)) }
+            let found = try await database.transaction(doing: "updating a camera") { session in
+                var sql = SQLBuilder()
+                var sets: [String] = []
+                if let name = changes.name { sets.append("name = \(sql.bind(name))") }
+                if let url = changes.url { sets.append("url = \(sql.bind(url.map(SQLValue.text) ?? .null))") }
+                if let homography = changes.homography { sets.append("homography = " + Self.array(homography, &sql)) }
+                if let environment = changes.environmentID { sets.append("environment_id = \(sql.bind(environment.map(SQLValue.int) ?? .null))") }
+                if let zones = changes.zones { sets.append("zones = \(sql.bind(zones.text))::jsonb") }
+                if let lines = changes.lines { sets.append("lines = \(sql.bind(lines.text))::jsonb") }
+                if sets.isEmpty { sets = ["name = c.name"] }
+                let text = "UPDATE cameras c SET \(sets.joined(separator: ", ")) WHERE c.id = \(sql.bind(id)) AND \(scope.cameras("c", &sql)) RETURNING c.id"
+                guard try await session.query(text, sql.binds).first != nil else { return false }
+                if let links = changes.links { try await Self.replaceLinks(of: id, links, session) }
+                return true
+            }
+            return found ? try await get(id, scope: scope) : nil
         } catch where StoreError.isUniqueViolation(error) {
             throw APIError.conflict("the tenant already has a camera with this name")
         }
+    }
+
+    /// Whether every link target is a camera of `tenantID` that the caller sees (checked before the write's
+    /// transaction: a camera never changes tenant, and the links' foreign keys catch a target deleted meanwhile).
+    func linkTargetsExist(_ links: [CameraLink], tenantID: Int, scope: Scope) async throws -> Bool {
+        let targets = Set(links.map(\.toCameraId))
+        guard !targets.isEmpty else { return true }
+        var sql = SQLBuilder()
+        let text = """
+            SELECT count(*) FROM cameras c WHERE c.id = ANY(\(sql.bind(.array(Array(targets))))::int8[]) AND c.tenant_id = \(sql.bind(tenantID))
+            AND \(scope.cameras("c", &sql))
+            """
+        return try await database.query(text, binding: sql.binds, doing: "checking camera links").first?.first?.int == targets.count
+    }
+
+    private static func replaceLinks(of id: Int, _ links: [CameraLink], _ session: SQLSession) async throws {
+        var delete = SQLBuilder()
+        try await session.execute("DELETE FROM camera_links WHERE camera_id = \(delete.bind(id))", delete.binds)
+        guard !links.isEmpty else { return }
+        var insert = SQLBuilder()
+        let from = insert.bind(id)
+        let values = links.map { "(\(from), \(insert.bind($0.toCameraId)), \(insert.bind(.double($0.minTransitSeconds))), \(insert.bind(.double($0.maxTransitSeconds))))" }
+        try await session.execute("INSERT INTO camera_links (camera_id, to_camera_id, min_transit_seconds, max_transit_seconds) VALUES "
+                                  + values.joined(separator: ","), insert.binds)
     }
 
     func delete(_ id: Int, scope: Scope) async throws -> Bool {

@@ -1,0 +1,101 @@
+import Foundation
+import VigilStore
+
+/// A stored pipeline event: an alert (one row per alert, kept current by its updates and end) or a stream gap.
+struct StoredEvent: Codable, Sendable {
+    var id: Int
+    var time: Date
+    var endedAt: Date?
+    var cameraId: Int
+    var runId: Int?
+    var rule: String
+    var kind: String
+    var severity: String
+    var phase: String?
+    var alertId: String?
+    var trackId: Int?
+    var globalId: Int?
+    var zone: String?
+    var message: String
+    var value: Double?
+    var peakValue: Double?
+    var duration: Double?
+    var attributes: JSONValue
+    var acknowledged: Bool
+    var acknowledgedAt: Date?
+}
+
+/// Filters of `GET /events` (Frigate's: cameras, kinds, zones, severity, acknowledged, after, before; the
+/// classes are the alerts' `attributes.class`).
+struct EventFilter: Sendable {
+    var list: ListParameters
+    var kinds: [String]?
+    var zones: [String]?
+    var severities: [String]?
+    var acknowledged: Bool?
+}
+
+/// The `events` rows of cameras (security alerts, which have no camera, are `/security/alerts`). Every
+/// statement joins the event's camera and puts the caller's camera scope in its `WHERE`.
+struct EventRepository: Sendable {
+    let database: Database
+    static let keyset = Keyset(list: "events", time: "e.time", ids: ["e.id"], descending: true)
+    static let columns = "e.id, e.time, e.ended_at, e.camera_id, e.run_id, e.rule, e.kind, e.severity, e.phase, e.alert_id, e.track_id, "
+        + "e.global_id, e.zone, e.message, e.value, e.peak_value, e.duration, e.attributes::text, e.acknowledged, e.acknowledged_at"
+
+    static func event(_ r: Row) throws -> StoredEvent {
+        StoredEvent(id: try r.int(0), time: try r.time(1), endedAt: r.optionalTime(2), cameraId: try r.int(3), runId: r.optionalInt(4), rule: try r.text(5),
+                    kind: try r.text(6), severity: try r.text(7), phase: r.optionalText(8), alertId: r.optionalText(9), trackId: r.optionalInt(10),
+                    globalId: r.optionalInt(11), zone: r.optionalText(12), message: try r.text(13), value: r.optionalDouble(14),
+                    peakValue: r.optionalDouble(15), duration: r.optionalDouble(16), attributes: r.json(17), acknowledged: try r.bool(18),
+                    acknowledgedAt: r.optionalTime(19))
+    }
+
+    func list(_ filter: EventFilter, scope: Scope) async throws -> Page<StoredEvent> {
+        var sql = SQLBuilder()
+        let f = filter.list
+        var conditions = [scope.cameras("c", &sql)]
+        if let cameras = f.cameras { conditions.append("e.camera_id = ANY(\(sql.bind(.array(cameras)))::int8[])") }
+        if let kinds = filter.kinds { conditions.append("e.kind = ANY(\(sql.bind(.array(kinds)))::text[])") }
+        if let classes = f.classes { conditions.append("e.attributes->>'class' = ANY(\(sql.bind(.array(classes)))::text[])") }
+        if let zones = filter.zones { conditions.append("e.zone = ANY(\(sql.bind(.array(zones)))::text[])") }
+        if let severities = filter.severities { conditions.append("e.severity = ANY(\(sql.bind(.array(severities)))::text[])") }
+        if let acknowledged = filter.acknowledged { conditions.append("e.acknowledged = \(sql.bind(.bool(acknowledged)))") }
+        if let after = f.after { conditions.append("e.time >= \(sql.bind(after))") }
+        if let before = f.before { conditions.append("e.time < \(sql.bind(before))") }
+        if let global = f.globalID { conditions.append("e.global_id = \(sql.bind(global))") }
+        if let run = f.runID { conditions.append("e.run_id = \(sql.bind(run))") }
+        if let cursor = f.cursor { conditions.append(Self.keyset.after(cursor, &sql)) }
+        let text = """
+            SELECT \(Self.columns), \(Self.keyset.select) FROM events e JOIN cameras c ON c.id = e.camera_id
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(Self.keyset.orderBy) LIMIT \(sql.bind(f.limit + 1))
+            """
+        let rows = try await database.query(text, binding: sql.binds, doing: "listing events")
+        let page = try Self.keyset.page(rows, limit: f.limit) { try Self.event(Row($0)) }
+        return Page(items: page.items, nextCursor: page.next)
+    }
+
+    func get(_ id: Int, scope: Scope) async throws -> StoredEvent? {
+        var sql = SQLBuilder()
+        let text = "SELECT \(Self.columns) FROM events e JOIN cameras c ON c.id = e.camera_id WHERE e.id = \(sql.bind(id)) AND \(scope.cameras("c", &sql))"
+        return try await database.query(text, binding: sql.binds, doing: "reading an event").first.map { try Self.event(Row($0)) }
+    }
+
+    /// For the audit log only: the tenant owning the camera of an event the caller could not see.
+    func unscopedOwner(_ id: Int) async throws -> Int? {
+        var sql = SQLBuilder()
+        return try await database.query("SELECT c.tenant_id FROM events e JOIN cameras c ON c.id = e.camera_id WHERE e.id = \(sql.bind(id))",
+                                        binding: sql.binds, doing: "auditing an event lookup").first?.first?.int
+    }
+
+    /// Marks an event acknowledged (once: a second acknowledgement keeps the first one's time and user).
+    func acknowledge(_ id: Int, by user: UUID, scope: Scope) async throws -> StoredEvent? {
+        var sql = SQLBuilder()
+        let text = """
+            UPDATE events e SET acknowledged = true, acknowledged_at = coalesce(e.acknowledged_at, now()),
+                acknowledged_by = coalesce(e.acknowledged_by, \(sql.bind(user)))
+            FROM cameras c WHERE c.id = e.camera_id AND e.id = \(sql.bind(id)) AND \(scope.cameras("c", &sql)) RETURNING \(Self.columns)
+            """
+        return try await database.query(text, binding: sql.binds, doing: "acknowledging an event").first.map { try Self.event(Row($0)) }
+    }
+}
