@@ -131,7 +131,8 @@ let package = Package(
             name: "VigilServer",
             dependencies: [
                 // VigilRules for one thing: a camera's zones and lines are checked by the alert stage's reader.
-                "VigilCore", "VigilStore", "VigilRules",
+                // VigilJobs and VigilConfig: processing tasks enqueue jobs, after reading the pipeline's sources.
+                "VigilCore", "VigilConfig", "VigilStore", "VigilRules", "VigilJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -15,8 +15,9 @@ public struct RunJobArguments: Codable, Sendable, Equatable {
     public var cameras: [String: Int]?
 
     public init(file: String, inputs: [String: String]? = nil, from: String? = nil, to: String? = nil, rerun: String? = nil,
-                firedAt: String? = nil) {
+                firedAt: String? = nil, cameras: [String: Int]? = nil) {
         self.file = file; self.inputs = inputs; self.from = from; self.to = to; self.rerun = rerun; self.firedAt = firedAt
+        self.cameras = cameras
     }
 
     enum CodingKeys: String, CodingKey {

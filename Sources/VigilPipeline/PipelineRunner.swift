@@ -119,6 +119,8 @@ public final class PipelineRunner: Sendable {
         }
         if let start = options.window.start { inputs["@from"] = "\(start)" }
         if let end = options.window.end { inputs["@to"] = "\(end)" }
+        // Two cameras may show the same recording: their runs are different runs.
+        for (source, camera) in options.cameras { inputs["@camera:\(source)"] = "\(camera)" }
         var policy = RunPolicy(rerun: options.rerun, pipelineHash: spec.contentHash, inputs: inputs,
                                timeOrigins: options.timeOrigins, onTruncated: options.onTruncated, lease: options.lease,
                                handover: options.handover)

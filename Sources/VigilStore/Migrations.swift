@@ -29,6 +29,8 @@ public struct Migration: Sendable {
         Migration(version: 6, name: "run_snapshots",
                   sql: String(decoding: PackageResources.v0006_run_snapshots_sql, as: UTF8.self)),
         Migration(version: 7, name: "operations", sql: String(decoding: PackageResources.v0007_operations_sql, as: UTF8.self)),
+        Migration(version: 8, name: "processing_tasks",
+                  sql: String(decoding: PackageResources.v0008_processing_tasks_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

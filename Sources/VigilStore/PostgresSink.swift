@@ -26,7 +26,8 @@ final class PostgresSink: Stage {
     /// The run this sink writes, derived from the context (in the default tenant).
     var runRequest: RunRequest {
         let options = context.runPolicy
-        let sources = options.inputs.isEmpty ? context.upstreamSources : Array(options.inputs.keys)
+        // Keys with `@` are facts of the run (its window, its cameras), not sources.
+        let sources = options.inputs.isEmpty ? context.upstreamSources : options.inputs.keys.filter { !$0.hasPrefix("@") }
         // The job's time of each source (recorded footage) wins over this sink's `time_origin`.
         return RunRequest(pipelineName: context.pipelineName, pipelineHash: options.pipelineHash, sink: context.id,
                           mode: context.mode, inputs: options.inputs, sources: sources.sorted(),

@@ -56,7 +56,7 @@ import VigilTesting
                                                  "--exclude-path", "/api/v1/auth/logout", "--exclude-path", "/api/v1/auth/change-password"],
                                                 environment: ProcessInfo.processInfo.environment.merging(["SCHEMATHESIS_HOOKS": ""]) { $1 })
                 .exited(timeout: 600)
-            let summary = result.output.split(separator: "\n").suffix(40).joined(separator: "\n")
+            let summary = result.output.split(separator: "\n").suffix(120).joined(separator: "\n")
             #expect(result.status == 0, "schemathesis failed:\n\(summary)\n\(result.errors.suffix(2000))")
             #expect(result.output.contains("passed"))
         }

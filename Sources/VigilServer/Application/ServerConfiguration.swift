@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var limits: Limits
     /// Database connections of the server's pool.
     public var databaseConnections: Int
+    /// Where the pipelines processing tasks name live (`NAME.yaml`); the workers must see the same path.
+    public var pipelinesDirectory = "Pipelines"
 
     /// Token-bucket policies (see `RateLimiter`).
     public struct Limits: Sendable {

@@ -13,6 +13,7 @@ struct ServerServices: Sendable {
     let tenants: TenantRepository
     let cameras: CameraRepository
     let environments: EnvironmentRepository
+    let tasks: ProcessingTaskRepository
     let events: EventRepository
     let tracks: TrackRepository
     let aggregates: AggregateRepository

@@ -29,7 +29,8 @@ public struct VigilServerApplication {
         let services = ServerServices(
             configuration: configuration, database: database, logger: logger, users: UserRepository(database: database),
             tenants: TenantRepository(database: database), cameras: CameraRepository(database: database),
-            environments: EnvironmentRepository(database: database), events: EventRepository(database: database),
+            environments: EnvironmentRepository(database: database), tasks: ProcessingTaskRepository(database: database),
+            events: EventRepository(database: database),
             tracks: TrackRepository(database: database), aggregates: AggregateRepository(database: database),
             sessions: SessionRepository(database: database), codes: OneTimeCodeRepository(database: database),
             alerts: SecurityAlertRepository(database: database),
@@ -60,6 +61,7 @@ public struct VigilServerApplication {
         TenantController(services: services).register(on: api.group("tenants"))
         CameraController(services: services).register(on: api.group("cameras"))
         EnvironmentController(services: services).register(on: api.group("environments"))
+        ProcessingTaskController(services: services).register(on: api.group("processing-tasks"))
         EventController(services: services).register(on: api.group("events"))
         TrackController(services: services).register(on: api.group("tracks"))
         TrackPointController(services: services).register(on: api.group("track-points"))

@@ -18,8 +18,10 @@ enum Validate {
         }
     }
 
+    /// Lengths count Unicode code points, as JSON Schema's `maxLength` does (a letter with combining marks
+    /// is one `Character` but several code points).
     static func name(_ text: String, field: String = "name", max: Int = 100) throws -> String {
-        guard text.count <= max, !text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) else {
+        guard text.unicodeScalars.count <= max, !text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) else {
             throw APIError.unprocessable("\(field): at most \(max) characters on one line")
         }
         return text
@@ -28,7 +30,7 @@ enum Validate {
     /// A text filter: at most `max` characters, no NUL (PostgreSQL text cannot hold it).
     static func filter(_ text: String?, _ field: String, max: Int = 200) throws -> String? {
         guard let text else { return nil }
-        guard text.count <= max, !text.contains("\0") else {
+        guard text.unicodeScalars.count <= max, !text.contains("\0") else {
             throw APIError.badRequest("\(field): at most \(max) characters", code: "invalid_parameter")
         }
         return text
