@@ -16,10 +16,13 @@ public struct EmbeddedPostgres: Sendable {
     public let directory: String
     public let user = "vigil"
     public let database = "vigil"
+    /// Server settings given at start (`-c NAME=VALUE`), e.g. more connections for a test suite.
+    public let settings: [String: String]
 
-    public init(directory: String = ".vigil/postgres") {
+    public init(directory: String = ".vigil/postgres", settings: [String: String] = [:]) {
         self.directory = directory.hasPrefix("/") ? directory
             : FileManager.default.currentDirectoryPath + "/" + directory
+        self.settings = settings
     }
 
     var dataDirectory: String { directory + "/data" }
@@ -81,6 +84,7 @@ public struct EmbeddedPostgres: Sendable {
         let port = try storedPortIfFree() ?? Self.freePort()
         try String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
         let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1"
+            + settings.keys.sorted().map { " -c \($0)=\(settings[$0]!)" }.joined()
         let result = try owner.run(bin + "/pg_ctl", ["start", "-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options])
         guard result.status == 0 else {
             let tail = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""

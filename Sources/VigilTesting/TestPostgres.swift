@@ -79,7 +79,9 @@ public final class TestCluster: Sendable {
 
     public init() throws {
         let dir = FileManager.default.temporaryDirectory.path + "/vigil-pg-" + UUID().uuidString.prefix(8).lowercased()
-        embedded = EmbeddedPostgres(directory: dir)
+        // The suite runs in parallel: worker processes, servers and sinks each hold a few connections
+        // (CI's pg-test-server allows 200 as well).
+        embedded = EmbeddedPostgres(directory: dir, settings: ["max_connections": "200", "fsync": "off"])
     }
 
     /// Starts (or restarts) the server; the URL (unix socket) stays the same across restarts.

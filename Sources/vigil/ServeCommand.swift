@@ -35,6 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest accepted request body in bytes.") var maxBody = 1 << 20
     @Option(name: .customLong("request-budget"), help: "Requests per minute per access token.") var requestBudget = 1200
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
+    @Option(help: ArgumentHelp("Folder of the pipelines processing tasks name (workers read the same path).", valueName: "DIR"))
+    var pipelines = "Pipelines"
     @Flag(name: .customLong("no-worker"), help: "Run no embedded worker (jobs are run by `vigil worker` processes elsewhere).")
     var noWorker = false
     @OptionGroup(title: "Embedded worker") var worker: WorkerOptions
@@ -55,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                     .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
                                                 maxBodyBytes: maxBody, smtpURL: environment["VIGIL_SMTP_URL"].flatMap { $0.isEmpty ? nil : $0 })
         configuration.limits.requestsPerToken = .init(buckets: [.init(requestBudget, per: .seconds(60))])
+        configuration.pipelinesDirectory = pipelines
         do {
             let secret = try SecretFile.jwtSecret()
             let url = try await StoreLocation.resolve(databaseURL, logger: logger)
