@@ -80,25 +80,9 @@ import VigilTesting
 
             try await TestPostgres.withFreshDatabase { url in
                 let victim = try StoreResumeTests.vigil(["run", file], databaseURL: url)
-                // Freeze the run once frames past 70 % are committed, then kill it (watched on a thread of its
-                // own: parallel tests may keep the cooperative pool busy).
+                // Freeze the run once frames past 70 % are committed, then kill it.
                 let target = Self.frames * 7 / 10
-                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                    Thread.detachNewThread {
-                        let deadline = Date().addingTimeInterval(300)
-                        while victim.isRunning, Date() < deadline {
-                            if Self.lastFrame(url) >= target { victim.signal(SIGSTOP); break }
-                            Thread.sleep(forTimeInterval: 0.02)
-                        }
-                        done.resume()
-                    }
-                }
-                if !victim.isRunning {
-                    let result = victim.wait()
-                    Issue.record("the run ended (status \(result.status)) before it could be killed: \(result.errors.suffix(2000))")
-                }
-                victim.signal(SIGKILL)
-                await victim.exited(timeout: 30)
+                await StoreResumeTests.freezeAndKill(victim, within: 300) { Self.lastFrame(url) >= target }
                 let reached = Self.lastFrame(url)
                 #expect(reached >= target && reached < Self.frames - 1, "killed at frame \(reached)")
                 #expect(try StoreResumeTests.psql(url, "SELECT status FROM runs") == ["running"])

@@ -51,6 +51,28 @@ import VigilTesting
         return result.output.split(separator: "\n").map(String.init)
     }
 
+    /// Freezes `victim` with SIGSTOP as soon as `due` holds (no race with its progress), then kills it with
+    /// SIGKILL. The watching runs on a thread of its own: tests running in parallel can keep the cooperative
+    /// pool busy for longer than the victim's run lasts. A victim that ends first is a recorded issue.
+    static func freezeAndKill(_ victim: ChildProcess, within seconds: Double, when due: @escaping @Sendable () -> Bool) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                let deadline = Date().addingTimeInterval(seconds)
+                while victim.isRunning, Date() < deadline {
+                    if due() { victim.signal(SIGSTOP); break }
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+                done.resume()
+            }
+        }
+        if !victim.isRunning {
+            let result = victim.wait()
+            Issue.record("the run ended (status \(result.status)) before it could be killed: \(result.errors.suffix(2000))")
+        }
+        victim.signal(SIGKILL)
+        await victim.exited(timeout: 30)
+    }
+
     static let dumpSQL = """
         SELECT concat_ws('|', time, frame_index, track_id, class_id, x, y, w, h, score)
         FROM track_points ORDER BY frame_index, track_id
@@ -71,26 +93,10 @@ import VigilTesting
 
             try await TestPostgres.withFreshDatabase { url in
                 let victim = try Self.vigil(["run", file], databaseURL: url)
-                // As soon as a batch is committed, freeze the run (SIGSTOP: no race with its progress), then
-                // kill it. The watching runs on its own thread: tests running in parallel can keep the
-                // cooperative pool busy for longer than this run lasts.
-                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                    Thread.detachNewThread {
-                        let deadline = Date().addingTimeInterval(120)
-                        while victim.isRunning, Date() < deadline {
-                            let written = Int((try? Self.psql(url, "SELECT count(*) FROM track_points").first) ?? "0") ?? 0
-                            if written > 0 { victim.signal(SIGSTOP); break }
-                            Thread.sleep(forTimeInterval: 0.02)
-                        }
-                        done.resume()
-                    }
+                // As soon as a batch is committed, freeze the run, then kill it.
+                await Self.freezeAndKill(victim, within: 120) {
+                    (Int((try? Self.psql(url, "SELECT count(*) FROM track_points").first) ?? "0") ?? 0) > 0
                 }
-                if !victim.isRunning {
-                    let result = victim.wait()
-                    Issue.record("the run ended (status \(result.status)) before it could be killed: \(result.errors.suffix(2000))")
-                }
-                victim.signal(SIGKILL)
-                await victim.exited(timeout: 30)
                 let partial = Int(try Self.psql(url, "SELECT count(*) FROM track_points").first ?? "0") ?? 0
                 #expect(partial > 0 && partial < expected.count)
                 #expect(try Self.psql(url, "SELECT status FROM runs") == ["running"])

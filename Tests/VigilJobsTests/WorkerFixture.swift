@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import VigilCore
 import VigilJobs
@@ -56,7 +57,14 @@ final class WorkerFixture: Sendable {
             """.write(toFile: directory + "/tracking.yaml", atomically: true, encoding: .utf8)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
+    /// Every worker started here: one a failing test did not stop is killed with the fixture, so no worker
+    /// outlives its test (and keeps polling a database that is gone).
+    private let workers = Mutex<[ChildProcess]>([])
+
+    deinit {
+        for worker in workers.withLock({ $0 }) where worker.isRunning { worker.signal(SIGKILL) }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
 
     /// `footage/camNN.avi`: a copy of vtest.avi (a hard link where possible).
     @discardableResult
@@ -72,9 +80,11 @@ final class WorkerFixture: Sendable {
     func startWorker(_ name: String, extra: [String] = []) throws -> ChildProcess {
         var env = ProcessInfo.processInfo.environment
         env["DATABASE_URL"] = url.uri
-        return try ChildProcess([Self.binary, "worker", "--name", name, "--heartbeat", "0.5", "--lease", "3", "--poll", "1",
-                                 "--capacity-cameras", "0", "--jobs-dir", "no-schedules", "--log-level", "info"] + extra,
-                                environment: env, directory: directory, stdout: .discard, stderr: .capture)
+        let worker = try ChildProcess([Self.binary, "worker", "--name", name, "--heartbeat", "0.5", "--lease", "3", "--poll", "1",
+                                       "--capacity-cameras", "0", "--jobs-dir", "no-schedules", "--log-level", "info"] + extra,
+                                      environment: env, directory: directory, stdout: .discard, stderr: .capture)
+        workers.withLock { $0.append(worker) }
+        return worker
     }
 
     func vigil(_ arguments: [String]) async throws -> ChildProcess.Result {
