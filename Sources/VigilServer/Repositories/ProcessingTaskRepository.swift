@@ -107,9 +107,10 @@ struct ProcessingTaskRepository: Sendable {
             ORDER BY t.id DESC LIMIT \(sql.bind(limit)) OFFSET \(sql.bind(offset))
             """
         let rows = try await database.query(text, binding: sql.binds, doing: "listing processing tasks").map(Row.init)
+        let work = try await work(tasks: try rows.map { try $0.int(0) })
         var tasks: [ProcessingTask] = []
         for r in rows {
-            let cameras = try await work(task: try r.int(0))
+            let cameras = work[try r.int(0)] ?? []
             tasks.append(ProcessingTask(
                 id: try r.int(0), tenantId: try r.int(1), environmentId: r.optionalInt(2), pipeline: try r.text(3), mode: try r.text(4),
                 from: r.optionalText(5), to: r.optionalText(6), state: ProcessingTask.state(of: cameras), stopRequested: try r.bool(7),
@@ -118,11 +119,12 @@ struct ProcessingTaskRepository: Sendable {
         return tasks
     }
 
-    /// Per camera of a visible task: its job and the job's latest run.
-    private func work(task: Int) async throws -> [ProcessingTask.CameraWork] {
+    /// Per camera of the (visible) tasks, by task: its job and the job's latest run, in one query for the page.
+    private func work(tasks: [Int]) async throws -> [Int: [ProcessingTask.CameraWork]] {
+        guard !tasks.isEmpty else { return [:] }
         var sql = SQLBuilder()
         let text = """
-            SELECT tc.camera_id, c.name, tc.job_id, coalesce(j.state, 'expired'), coalesce(j.attempt, 0),
+            SELECT tc.task_id, tc.camera_id, c.name, tc.job_id, coalesce(j.state, 'expired'), coalesce(j.attempt, 0),
                    coalesce(r.frames, 0), r.started_at, r.ended_at,
                    CASE WHEN r.started_at IS NULL THEN NULL
                         ELSE (r.frames / greatest(extract(epoch FROM coalesce(r.ended_at, now()) - r.started_at), 0.001))::float8 END,
@@ -130,16 +132,19 @@ struct ProcessingTaskRepository: Sendable {
             FROM processing_task_cameras tc JOIN cameras c ON c.id = tc.camera_id
             LEFT JOIN jobs j ON j.id = tc.job_id
             LEFT JOIN LATERAL (SELECT frames, started_at, ended_at FROM runs WHERE job_id = tc.job_id ORDER BY id DESC LIMIT 1) r ON true
-            WHERE tc.task_id = \(sql.bind(task)) ORDER BY tc.camera_id
+            WHERE tc.task_id = ANY(\(sql.bind(.array(tasks)))::int8[]) ORDER BY tc.task_id, tc.camera_id
             """
-        return try await database.query(text, binding: sql.binds, doing: "reading a task's cameras").map(Row.init).map { r in
+        var out: [Int: [ProcessingTask.CameraWork]] = [:]
+        for values in try await database.query(text, binding: sql.binds, doing: "reading the tasks' cameras") {
+            let r = Row(Array(values.dropFirst()))  // the columns after the task id
             let progress = r.optionalText(9).flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
             let state = try r.text(3)
-            return ProcessingTask.CameraWork(
+            out[try Row(values).int(0), default: []].append(ProcessingTask.CameraWork(
                 cameraId: try r.int(0), name: try r.text(1), jobId: r.optionalInt(2), state: state, attempt: try r.int(4),
                 framesProcessed: try r.int(5), framesPerSecond: r.optionalDouble(8), startedAt: r.optionalTime(6),
-                endedAt: r.optionalTime(7), progress: progress, error: state == "completed" ? nil : r.optionalText(10))
+                endedAt: r.optionalTime(7), progress: progress, error: state == "completed" ? nil : r.optionalText(10)))
         }
+        return out
     }
 
     /// Asks every job of a visible task to stop (a running pipeline stops cleanly, a waiting job is
