@@ -53,6 +53,8 @@ public struct Migrator: Sendable {
     public let migrations: [Migration]
     /// Arbitrary key for `pg_advisory_xact_lock`, shared by every Vigil process.
     static let lockKey: Int64 = 0x5669_6769_6c4d_6967
+    /// How long one migration's transaction may take.
+    static let migrationTimeout: Duration = .seconds(30 * 60)
 
     public init(database: Database, migrations: [Migration] = Migration.all) {
         self.database = database
@@ -65,7 +67,9 @@ public struct Migrator: Sendable {
         var applied: [Int] = []
         let known = migrations.last?.version ?? 0
         while true {
-            let next: Int? = try await database.withTransaction(doing: "migrating the schema") { connection in
+            // DDL is not a quick operation: an index on a large table takes minutes, and another process
+            // migrating holds the advisory lock meanwhile. The deadline only catches a server that is gone.
+            let next: Int? = try await database.withTransaction(timeout: Self.migrationTimeout, doing: "migrating the schema") { connection in
                 let logger = database.logger
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
                 let current = try await Self.currentVersion(connection, logger: logger)

@@ -110,19 +110,30 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Runs a command to its end (killed after `timeout` seconds).
+    /// Runs a command to its end (killed after `timeout` seconds). The caller suspends: the whole test
+    /// suite shares one process whose cooperative pool has a thread per core, and a thread blocked for a
+    /// child's run stalls every other test (a migration waited 60 s for its next statement on CI).
     public static func run(_ argv: [String], environment: [String: String]? = nil, directory: String? = nil,
-                           timeout: Double = 300) throws -> Result {
+                           timeout: Double = 300) async throws -> Result {
+        try await ChildProcess(argv, environment: environment, directory: directory).exited(timeout: timeout)
+    }
+
+    /// Runs a short command (a psql query) to its end, blocking the calling thread: for the few places
+    /// that cannot suspend (a watcher thread, a synchronous closure). Anything long uses ``run(_:environment:directory:timeout:)``.
+    public static func blocking(_ argv: [String], environment: [String: String]? = nil, directory: String? = nil,
+                                timeout: Double = 60) throws -> Result {
         try ChildProcess(argv, environment: environment, directory: directory).wait(timeout: timeout)
     }
 
     public var isRunning: Bool { !exit.isDone }
 
     public func signal(_ signal: Int32) {
-        exited.withLock { if !$0 { _ = kill(pid, signal) } }
+        exited.withLock { if !$0 { _ = Glibc.kill(pid, signal) } }
     }
 
-    /// Blocks the calling thread until the child exits, killing it after `timeout` seconds.
+    /// Blocks the calling thread until the child exits, killing it after `timeout` seconds. Only for
+    /// threads of one's own; tasks use ``exited(timeout:)``.
+    @available(*, noasync, message: "blocks a thread of the cooperative pool; use exited(timeout:)")
     @discardableResult
     public func wait(timeout: Double = 300) -> Result {
         if exit.wait(timeout: timeout) == nil { killForTimeout() }
@@ -136,6 +147,13 @@ public final class ChildProcess: Sendable {
         while isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         if isRunning { killForTimeout() }
         return result()
+    }
+
+    /// SIGKILL, then the reaping (a killed child ends at once, so the short wait is fine anywhere,
+    /// `defer` blocks of tasks included).
+    public func kill() {
+        signal(SIGKILL)
+        _ = exit.wait(timeout: 10)
     }
 
     private func killForTimeout() {

@@ -52,12 +52,6 @@ enum CLI {
             if result.timedOut { Issue.record("vigil \(child.command) did not end within \(Int(timeout)) s and was killed") }
             return Result(status: result.status, stdout: result.output, stderr: result.errors)
         }
-
-        func wait(timeout: Double = 300) -> Result {
-            let result = child.wait(timeout: timeout)
-            if result.timedOut { Issue.record("vigil \(child.command) did not end within \(Int(timeout)) s and was killed") }
-            return Result(status: result.status, stdout: result.output, stderr: result.errors)
-        }
     }
 
     /// A fresh temporary directory.

@@ -30,7 +30,7 @@ import VigilTesting
         let c = try #require(clip)
         #expect(c.requested_start == 27)
         #expect(c.actual_start <= 27 + 1e-9 && c.actual_start > 20, "actual start \(c.actual_start)")
-        let probe = try OverlayExportTests.probe(out)
+        let probe = try await OverlayExportTests.probe(out)
         #expect(probe.codec == "msmpeg4v3", "stream copy keeps the source's codec")
         #expect(probe.frames == c.frames && probe.frames > 0)
         // It covers the requested time: from the actual start for its duration, past 30 s.
@@ -48,7 +48,7 @@ import VigilTesting
         #expect(result.status == 0, "\(result.stderr)")
         let c = try #require(clip)
         #expect(abs(c.actual_start - 27) < 0.1 + 1e-9)
-        let probe = try OverlayExportTests.probe(out)
+        let probe = try await OverlayExportTests.probe(out)
         #expect(probe.codec == "h264")
         #expect(abs(probe.frames - 60) <= 1, "\(probe.frames) frames for 6 s at 10 fps")
         #expect(abs(probe.duration - 6) <= 0.1 + 1e-6, "\(probe.duration) s")
@@ -96,7 +96,7 @@ import VigilTesting
             let evidence = object["evidence"] as? [String] ?? []
             let clip = try #require(evidence.first { $0.hasSuffix(".mkv") }, "no clip in \(evidence)")
             #expect(clip.hasPrefix(dir + "/clips/"))
-            let probe = try OverlayExportTests.probe(clip)
+            let probe = try await OverlayExportTests.probe(clip)
             #expect(probe.frames > 0 && probe.codec == "msmpeg4v3")
             let attributes = object["attributes"] as? [String: Any] ?? [:]
             let requested = Double(attributes["clip_requested_start"] as? String ?? "") ?? .nan

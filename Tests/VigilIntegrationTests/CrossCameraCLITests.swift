@@ -11,8 +11,8 @@ import VigilTesting
 struct CrossCameraCLITests {
     static let offset = 320.0
 
-    static func crop(_ filter: String, to url: URL) throws {
-        let result = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-i", RunCLITests.vtest, "-vf", filter,
+    static func crop(_ filter: String, to url: URL) async throws {
+        let result = try await ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-i", RunCLITests.vtest, "-vf", filter,
                                            "-c:v", "mpeg4", "-q:v", "2", url.path])
         #expect(result.status == 0 && !result.timedOut, "ffmpeg \(filter): \(result.errors)")
     }
@@ -22,8 +22,8 @@ struct CrossCameraCLITests {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let left = dir.appendingPathComponent("left.avi"), right = dir.appendingPathComponent("right.avi")
-        try Self.crop("crop=448:576:0:0", to: left)
-        try Self.crop("crop=448:576:320:0", to: right)
+        try await Self.crop("crop=448:576:0:0", to: left)
+        try await Self.crop("crop=448:576:320:0", to: right)
         let output = dir.appendingPathComponent("out.jsonl")
         let pipeline = dir.appendingPathComponent("two.yaml")
         // The same ground points in each view (the right view's x is the video's x - 320).

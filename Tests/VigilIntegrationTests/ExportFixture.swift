@@ -109,7 +109,7 @@ enum ExportFixture {
         let script = FileManager.default.temporaryDirectory.path + "/vigil-psql-\(UUID().uuidString.prefix(8)).sql"
         try sql.write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
-        let result = try ChildProcess.run(["/usr/bin/psql", url.libpqString, "-Atq", "-v", "ON_ERROR_STOP=1", "-f", script],
+        let result = try ChildProcess.blocking(["/usr/bin/psql", url.libpqString, "-Atq", "-v", "ON_ERROR_STOP=1", "-f", script],
                                           environment: env, timeout: 120)
         guard result.status == 0 else { throw ChildProcessError("psql failed (\(result.status)): \(result.errors)") }
         return result.output.split(separator: "\n").map(String.init)

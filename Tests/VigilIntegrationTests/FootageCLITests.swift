@@ -53,8 +53,8 @@ import VigilTesting
         return dir
     }
 
-    static func ffmpeg(_ arguments: [String]) throws {
-        let result = try ChildProcess.run(["ffmpeg", "-v", "error", "-nostdin", "-y"] + arguments, timeout: 120)
+    static func ffmpeg(_ arguments: [String]) async throws {
+        let result = try await ChildProcess.run(["ffmpeg", "-v", "error", "-nostdin", "-y"] + arguments, timeout: 120)
         guard result.status == 0 else { throw ChildProcessError("ffmpeg failed (\(result.status)): \(result.errors)") }
     }
 
@@ -97,7 +97,7 @@ import VigilTesting
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let video = dir + "/clip.mp4"
-        try Self.ffmpeg(["-i", RunCLITests.vtest, "-t", "30", "-c:v", "libx264", "-preset", "ultrafast",
+        try await Self.ffmpeg(["-i", RunCLITests.vtest, "-t", "30", "-c:v", "libx264", "-preset", "ultrafast",
                          "-metadata", "creation_time=2023-06-01T08:00:00Z", video])
         let job = try Self.job(in: dir, video: video, "time_origin: recorded")
         try await TestPostgres.withFreshDatabase { url in
@@ -131,7 +131,7 @@ import VigilTesting
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let whole = dir + "/whole.mp4", cut = dir + "/20240101_103005.mp4"
-        try Self.ffmpeg(["-i", RunCLITests.vtest, "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-movflags", "+faststart", whole])
+        try await Self.ffmpeg(["-i", RunCLITests.vtest, "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-movflags", "+faststart", whole])
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: whole))
         let size = try handle.seekToEnd()
         try handle.seek(toOffset: 0)

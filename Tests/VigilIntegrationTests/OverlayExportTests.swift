@@ -18,7 +18,7 @@ import VigilTesting
     static let fixture = Task<Fixture, any Error> {
         let dir = try CLI.temporaryDirectory().path
         let clip = dir + "/clip.avi"
-        let cut = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-i", RunCLITests.vtest, "-t", "5", "-c:v", "mpeg4",
+        let cut = try await ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-i", RunCLITests.vtest, "-t", "5", "-c:v", "mpeg4",
                                         "-q:v", "3", clip], timeout: 120)
         guard cut.status == 0 else { throw ChildProcessError("ffmpeg failed: \(cut.errors)") }
         let server = try TestPostgres.serverURL()
@@ -56,8 +56,8 @@ import VigilTesting
 
     /// (decoded frames, duration in seconds, codec) of the video stream; the duration is the stream's,
     /// else the container's (Matroska has no stream duration).
-    static func probe(_ path: String) throws -> (frames: Int, duration: Double, codec: String) {
-        let result = try ChildProcess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+    static func probe(_ path: String) async throws -> (frames: Int, duration: Double, codec: String) {
+        let result = try await ChildProcess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
                                            "stream=codec_name,nb_read_frames,duration:format=duration", "-of", "default=nw=1", path],
                                           timeout: 120)
         var values: [String: [String]] = [:]
@@ -73,8 +73,8 @@ import VigilTesting
     }
 
     /// Frame `n` of `path` as RGB24 bytes.
-    static func frame(_ n: Int, of path: String, width: Int, height: Int) throws -> [UInt8] {
-        let result = try ChildProcess.run(["ffmpeg", "-v", "error", "-i", path, "-vf", "select=eq(n\\,\(n))", "-vframes", "1",
+    static func frame(_ n: Int, of path: String, width: Int, height: Int) async throws -> [UInt8] {
+        let result = try await ChildProcess.run(["ffmpeg", "-v", "error", "-i", path, "-vf", "select=eq(n\\,\(n))", "-vframes", "1",
                                            "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], timeout: 120)
         guard result.status == 0, result.stdout.count == width * height * 3 else {
             throw ChildProcessError("ffmpeg frame \(n) of \(path): \(result.stdout.count) bytes, \(result.errors)")
@@ -91,7 +91,7 @@ import VigilTesting
         let result = try await CLI.run(["export", "overlay", "--camera", "plaza", "--source", f.clip, "--crf", "16", "--out", out],
                                        environment: ["DATABASE_URL": f.url.uri])
         #expect(result.status == 0, "\(result.stderr)")
-        let source = try Self.probe(f.clip), overlay = try Self.probe(out)
+        let source = try await Self.probe(f.clip), overlay = try await Self.probe(out)
         #expect(overlay.codec == "h264")
         #expect(abs(overlay.frames - source.frames) <= 1, "\(overlay.frames) frames, the source has \(source.frames)")
         #expect(abs(overlay.duration - source.duration) <= 0.1 + 1e-6, "\(overlay.duration) s, the source lasts \(source.duration) s")
@@ -99,14 +99,14 @@ import VigilTesting
         // Frame 30: the boxes of that frame and the trails of the 2 s before are the only drawings
         // outside the time stamp (top left) and alert banners (bottom left).
         let n = 30, width = 768, height = 576
-        let boxes = try ExportFixture.psql(f.url, """
+        let boxes = try await ExportFixture.psql(f.url, """
             SELECT frame_index, track_id, round(x), round(y), round(x + w), round(y + h) FROM track_points
             WHERE frame_index BETWEEN \(n - 20) AND \(n) ORDER BY frame_index, track_id
             """).map { $0.split(separator: "|").map { Int(Double($0)!) } }
         let current = boxes.filter { $0[0] == n }
         #expect(!current.isEmpty, "no track on frame \(n)")
-        let drawn = try Self.frame(n, of: out, width: width, height: height)
-        let plain = try Self.frame(n, of: f.clip, width: width, height: height)
+        let drawn = try await Self.frame(n, of: out, width: width, height: height)
+        let plain = try await Self.frame(n, of: f.clip, width: width, height: height)
         func pixel(_ image: [UInt8], _ x: Int, _ y: Int) -> (Int, Int, Int) {
             let i = (y * width + x) * 3
             return (Int(image[i]), Int(image[i + 1]), Int(image[i + 2]))
@@ -152,7 +152,7 @@ import VigilTesting
 
     @Test func overlaySinkOfARunningPipelineHasEveryFrame() async throws {
         let f = try await Self.fixture.value
-        let source = try Self.probe(f.clip), live = try Self.probe(f.live)
+        let source = try await Self.probe(f.clip), live = try await Self.probe(f.live)
         #expect(live.codec == "h264")
         #expect(abs(live.frames - source.frames) <= 1, "\(live.frames) frames, the source has \(source.frames)")
         #expect(abs(live.duration - source.duration) <= 0.1 + 1e-6)

@@ -52,12 +52,12 @@ import Glibc
 
     /// Runs headless Chromium on `page` with all traffic sent to a ``RequestTrap``; returns its stderr,
     /// stdout and the requests that reached the proxy.
-    static func open(_ page: String, _ extra: [String]) throws -> (errors: String, output: String, requests: [String]) {
+    static func open(_ page: String, _ extra: [String]) async throws -> (errors: String, output: String, requests: [String]) {
         let trap = try RequestTrap()
         defer { trap.stop() }
         let profile = try CLI.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: profile) }
-        let result = try ChildProcess.run([
+        let result = try await ChildProcess.run([
             chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile)",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
             "--disable-domain-reliability", "--metrics-recording-only", "--no-default-browser-check",
@@ -84,10 +84,10 @@ import Glibc
         #expect(html.contains("data:image/jpeg;base64,"), "the alert list embeds its snapshots")
 
         let screenshot = run.directory + "/report.png"
-        let shot = try Self.open(page, ["--screenshot=\(screenshot)"])
+        let shot = try await Self.open(page, ["--screenshot=\(screenshot)"])
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000)
-        let dom = try Self.open(page, ["--dump-dom"])
+        let dom = try await Self.open(page, ["--dump-dom"])
         for id in ["objects-over-time", "occupancy-and-alerts", "dwell-distribution", "map-heat", "line-counts", "daily-statistics", "alerts"] {
             #expect(dom.output.contains("id=\"\(id)\""), "no \(id) in the rendered page")
         }
@@ -114,7 +114,7 @@ import Glibc
         let page = dir + "/bad.html"
         try "<html><body><script>missingFunction()</script><img src=\"http://203.0.113.7/x.png\"></body></html>"
             .write(toFile: page, atomically: true, encoding: .utf8)
-        let result = try Self.open(page, ["--dump-dom"])
+        let result = try await Self.open(page, ["--dump-dom"])
         #expect(result.errors.contains(":CONSOLE"))
         #expect(result.requests.contains { $0.contains("203.0.113.7") }, "\(result.requests)")
     }

@@ -128,7 +128,7 @@ struct RunCLITests {
         #expect(running.isRunning, "vigil ended before it was signalled")
         let seen = Self.completeLines(output).count
         running.signal(SIGTERM)
-        let result = running.wait()
+        let result = await running.exited()
         #expect(result.status == 0, "\(result.stderr)")
         let frames = try Self.lines(output)
         #expect(frames.count >= seen)

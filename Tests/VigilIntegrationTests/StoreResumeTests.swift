@@ -45,7 +45,7 @@ import VigilTesting
     static func psql(_ url: DatabaseURL, _ sql: String) throws -> [String] {
         var env = ProcessInfo.processInfo.environment
         if let password = url.password { env["PGPASSWORD"] = password }
-        let result = try ChildProcess.run(["/usr/bin/psql", url.libpqString, "-Atq", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        let result = try ChildProcess.blocking(["/usr/bin/psql", url.libpqString, "-Atq", "-v", "ON_ERROR_STOP=1", "-c", sql],
                                           environment: env, timeout: 60)
         guard result.status == 0 else { throw ChildProcessError("psql failed (\(result.status)): \(result.errors)") }
         return result.output.split(separator: "\n").map(String.init)
@@ -66,7 +66,7 @@ import VigilTesting
             }
         }
         if !victim.isRunning {
-            let result = victim.wait()
+            let result = await victim.exited(timeout: 10)
             Issue.record("the run ended (status \(result.status)) before it could be killed: \(result.errors.suffix(2000))")
         }
         victim.signal(SIGKILL)

@@ -6,9 +6,9 @@ import VigilMedia
 @Suite("Decoding real files")
 struct DecodeTests {
     @Test("frame count equals ffprobe -count_frames; timestamps strictly increase", arguments: Samples.names)
-    func frameCountAndTimestamps(name: String) throws {
+    func frameCountAndTimestamps(name: String) async throws {
         let path = try Samples.path(name)
-        let expected = try Tools.ffprobeFrameCount(path)
+        let expected = try await Tools.ffprobeFrameCount(path)
         let reader = try VideoReader(url: path)
         var times: [Double] = []
         var indices: [Int] = []
@@ -29,7 +29,7 @@ struct DecodeTests {
     @Test("pixels equal ffmpeg's bgr24 output for the same frames", arguments: [
         ("vtest.avi", [0, 137, 794]), ("bikes.mp4", [0, 101, 249]), ("carphone_pristine.mp4", [0, 59, 119]),
     ])
-    func pixelsMatchFFmpeg(name: String, indices: [Int]) throws {
+    func pixelsMatchFFmpeg(name: String, indices: [Int]) async throws {
         let path = try Samples.path(name)
         let reader = try VideoReader(url: path)
         let pool = FramePool()
@@ -42,7 +42,7 @@ struct DecodeTests {
             }
         }
         for index in indices {
-            let reference = Tools.ffmpegFrame(path, index: index)
+            let reference = await Tools.ffmpegFrame(path, index: index)
             #expect(reference.count == reader.width * reader.height * 3)
             let mine = try #require(ours[index])
             let same = mine == reference   // compared outside #expect: megabytes do not print well
@@ -51,7 +51,7 @@ struct DecodeTests {
     }
 
     @Test("rgb24 and gray8 at source size equal ffmpeg's -pix_fmt rgb24 / gray output")
-    func otherFormatsMatchFFmpeg() throws {
+    func otherFormatsMatchFFmpeg() async throws {
         let path = try Samples.path("bikes.mp4")
         let reader = try VideoReader(url: path)
         let pool = FramePool()
@@ -59,8 +59,8 @@ struct DecodeTests {
         // Frame 40 is current now.
         let rgb = try reader.makeImage(FrameRequirement(pixelFormat: .rgb24), pool: pool).packedBytes()
         let gray = try reader.makeImage(FrameRequirement(pixelFormat: .gray8), pool: pool).packedBytes()
-        let sameRGB = rgb == Tools.ffmpegFrame(path, index: 40, pixelFormat: "rgb24")
-        let sameGray = gray == Tools.ffmpegFrame(path, index: 40, pixelFormat: "gray")
+        let sameRGB = await rgb == Tools.ffmpegFrame(path, index: 40, pixelFormat: "rgb24")
+        let sameGray = await gray == Tools.ffmpegFrame(path, index: 40, pixelFormat: "gray")
         #expect(sameRGB)
         #expect(sameGray)
     }

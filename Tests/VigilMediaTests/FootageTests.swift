@@ -32,9 +32,9 @@ struct FootageTests {
     }
 
     @Test("a file's creation_time reaches the reader and the probe; a file without one has none")
-    func readsCreationTime() throws {
+    func readsCreationTime() async throws {
         let path = Self.dir.appendingPathComponent("tagged.mp4").path
-        let made = Tools.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1",
+        let made = await Tools.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1",
                                         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-metadata", "creation_time=2023-06-01T08:00:00Z", path])
         try #require(made.status == 0, "\(String(decoding: made.stderr, as: UTF8.self))")
         #expect(try VideoReader(url: path).creationTime == Self.utc("2023-06-01T08:00:00Z"))
@@ -48,7 +48,7 @@ struct FootageTests {
     @Test("an MP4 cut at 60% of its bytes (index at the front) plays to the cut and is reported truncated")
     func truncatedMP4() async throws {
         let whole = Self.dir.appendingPathComponent("whole.mp4").path
-        let made = Tools.run("ffmpeg", ["-v", "error", "-y", "-i", try Samples.path("vtest.avi"), "-t", "8", "-c:v", "libx264",
+        let made = await Tools.run("ffmpeg", ["-v", "error", "-y", "-i", try Samples.path("vtest.avi"), "-t", "8", "-c:v", "libx264",
                                         "-preset", "ultrafast", "-movflags", "+faststart", whole])
         try #require(made.status == 0, "\(String(decoding: made.stderr, as: UTF8.self))")
         let cut = Self.dir.appendingPathComponent("cut.mp4").path

@@ -23,8 +23,7 @@ final class StreamServer {
     /// Kills the server without a goodbye, like a camera losing power.
     func kill() {
         guard let p = process else { return }
-        p.signal(SIGKILL)
-        p.wait(timeout: 10)
+        p.kill()
         process = nil
     }
 
@@ -122,14 +121,13 @@ struct NetworkInputTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-media-http-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("carphone.ts").path
-        let made = Tools.run("ffmpeg", ["-v", "error", "-y", "-i", try Samples.path("carphone_pristine.mp4"), "-c", "copy", "-f", "mpegts", path])
+        let made = await Tools.run("ffmpeg", ["-v", "error", "-y", "-i", try Samples.path("carphone_pristine.mp4"), "-c", "copy", "-f", "mpegts", path])
         try #require(made.status == 0)
         let port = try StreamServer.freePort()
         let server = try ChildProcess(["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir.path, "\(port)"],
                                       stdout: .discard, stderr: .discard)
         defer {
-            server.signal(SIGKILL)
-            server.wait(timeout: 10)
+            server.kill()
         }
         let url = "http://127.0.0.1:\(port)/carphone.ts"
         var reader: VideoReader?
@@ -159,7 +157,7 @@ struct NetworkInputTests {
         let sender = try ChildProcess(["ffmpeg", "-v", "error", "-nostdin", "-re", "-i", try Samples.path("vtest.avi"), "-t", "8",
                                        "-c:v", "mpeg4", "-g", "10", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"],
                                       stdout: .discard, stderr: .discard)
-        defer { sender.signal(SIGKILL); sender.wait(timeout: 10) }
+        defer { sender.kill() }
         defer { shutdown.request() }
         try await waitUntil("15 frames") { collector.frames.count >= 15 }
         shutdown.request()

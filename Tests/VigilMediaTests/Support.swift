@@ -18,9 +18,14 @@ enum Samples {
         if names.allSatisfy({ FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }) {
             return .success(())
         }
-        let result = Tools.run(root.appendingPathComponent("scripts/fetch-samples").path, [])
-        return result.status == 0 ? .success(()) : .failure(SampleError(
-            message: "samples/ is incomplete and scripts/fetch-samples failed:\n" + String(decoding: result.stderr, as: UTF8.self)))
+        // Once, and only when a sample is missing (scripts/test fetches them first): blocking is acceptable.
+        do {
+            let result = try ChildProcess([root.appendingPathComponent("scripts/fetch-samples").path]).wait()
+            if result.status == 0 { return .success(()) }
+            return .failure(SampleError(message: "samples/ is incomplete and scripts/fetch-samples failed:\n" + result.errors))
+        } catch {
+            return .failure(SampleError(message: "samples/ is incomplete and scripts/fetch-samples could not run: \(error)"))
+        }
     }()
 
     static func path(_ name: String) throws -> String {
@@ -34,9 +39,9 @@ enum Samples {
 enum Tools {
     struct Output { var status: Int32; var stdout: Data; var stderr: Data }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) -> Output {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async -> Output {
         do {
-            let result = try ChildProcess.run([executable] + arguments, environment: environment, directory: Samples.root.path)
+            let result = try await ChildProcess.run([executable] + arguments, environment: environment, directory: Samples.root.path)
             if result.timedOut { Issue.record("\(executable) did not end in time and was killed") }
             return Output(status: result.status, stdout: result.stdout, stderr: result.stderr)
         } catch {
@@ -45,16 +50,16 @@ enum Tools {
     }
 
     /// `ffprobe -count_frames`: the number of frames FFmpeg decodes from the first video stream.
-    static func ffprobeFrameCount(_ path: String) throws -> Int {
-        let out = run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
+    static func ffprobeFrameCount(_ path: String) async throws -> Int {
+        let out = await run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
                                   "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path])
         let text = String(decoding: out.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return try #require(Int(text), "ffprobe said '\(text)'")
     }
 
     /// Frame `index` as packed BGR24 bytes, converted by the ffmpeg CLI.
-    static func ffmpegFrame(_ path: String, index: Int, pixelFormat: String = "bgr24") -> [UInt8] {
-        let out = run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-vf", "select=eq(n\\,\(index))",
+    static func ffmpegFrame(_ path: String, index: Int, pixelFormat: String = "bgr24") async -> [UInt8] {
+        let out = await run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-vf", "select=eq(n\\,\(index))",
                                  "-vframes", "1", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"])
         return [UInt8](out.stdout)
     }

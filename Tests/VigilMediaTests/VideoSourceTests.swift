@@ -35,7 +35,7 @@ struct VideoSourceTests {
         #expect(abs((frames.first?.info.time.seconds ?? -1) - Double(first) / rate) < 1e-6)
         // The first frame of the window is the real frame `first`, not the keyframe before it.
         let image = try #require(frames.first?.image)
-        let same = image.packedBytes() == Tools.ffmpegFrame(path, index: first)
+        let same = await image.packedBytes() == Tools.ffmpegFrame(path, index: first)
         #expect(same, "the first frame of the window must be frame \(first)")
     }
 

@@ -89,7 +89,7 @@ struct AlertStageTests {
 
         // Decoded by FFmpeg: the snapshot has the frame's size, the box colour on the box edge (x = 50 at
         // y = 55 in image pixels), the grey picture away from any drawing.
-        let (w, h, rgb) = try Self.decode(snapshot)
+        let (w, h, rgb) = try await Self.decode(snapshot)
         #expect(w == 320 && h == 240)
         func pixel(_ x: Int, _ y: Int) -> (Int, Int, Int) {
             let i = (y * w + x) * 3
@@ -100,18 +100,18 @@ struct AlertStageTests {
                 && abs(edge.2 - Int(EvidenceWriter.boxColor.b)) < 40, "box edge pixel \(edge)")
         let far = pixel(250, 200)
         #expect(abs(far.0 - 128) < 8 && abs(far.1 - 128) < 8 && abs(far.2 - 128) < 8, "background pixel \(far)")
-        let (cw, ch, _) = try Self.decode(crop)
+        let (cw, ch, _) = try await Self.decode(crop)
         #expect(cw == 24 && ch == 60)   // 20x50 image pixels + 10% on each side
     }
 
     /// Width, height and RGB24 pixels of a picture, decoded by the ffmpeg command-line tool.
-    static func decode(_ path: String) throws -> (Int, Int, [UInt8]) {
-        let probe = try ChildProcess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+    static func decode(_ path: String) async throws -> (Int, Int, [UInt8]) {
+        let probe = try await ChildProcess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
                                           "stream=width,height", "-of", "csv=p=0", path], timeout: 30)
         let size = String(decoding: probe.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             .split(separator: ",").compactMap { Int($0) }
         try #require(size.count == 2, "ffprobe: \(String(decoding: probe.stderr, as: UTF8.self))")
-        let raw = try ChildProcess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        let raw = try await ChildProcess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                                        timeout: 30)
         return (size[0], size[1], [UInt8](raw.stdout))
     }

@@ -43,7 +43,7 @@ import VigilTesting
     /// that every schema-valid request succeeds — an unknown e-mail is schema-valid and still a 400 —
     /// and 405 for undocumented methods, which Hummingbird answers with 404).
     @Test func schemathesisFindsNoServerErrorAndNoResponseOutsideTheDocument() async throws {
-        let python = try SMTPReceiver.python.get()
+        let python = try await SMTPReceiver.python.value.get()
         let schemathesis = URL(fileURLWithPath: python).deletingLastPathComponent().appendingPathComponent("schemathesis").path
         try await TestServer.with({ $0.limits.requestsPerToken = .init(buckets: [.init(1_000_000, per: .seconds(60))]) }) { server in
             let admin = try await server.account("root", role: .admin)

@@ -14,10 +14,10 @@ final class SMTPReceiver: Sendable {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// The venv's python (aiosmtpd, schemathesis), installed once per test run.
-    static let python: Result<String, ReceiverUnavailable> = {
+    /// The venv's python (aiosmtpd, schemathesis), installed once per test run (`await python.value`).
+    static let python = Task<Result<String, ReceiverUnavailable>, Never> {
         let script = packageRoot + "/scripts/install-test-tools"
-        guard let result = try? ChildProcess.run([script], timeout: 600) else {
+        guard let result = try? await ChildProcess.run([script], timeout: 600) else {
             return .failure(ReceiverUnavailable(description: "cannot run \(script)"))
         }
         let python = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -26,7 +26,7 @@ final class SMTPReceiver: Sendable {
                                                 + "so there is no SMTP server to test against:\n\(result.errors)"))
         }
         return .success(python)
-    }()
+    }
 
     let directory: String
     let port: Int
@@ -34,7 +34,7 @@ final class SMTPReceiver: Sendable {
 
     /// Starts the receiver with scripts/smtp-test-receiver's options (`--tls starttls`, `--auth user:password`, ...).
     init(_ options: [String] = []) async throws {
-        let python = try Self.python.get()
+        let python = try await Self.python.value.get()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-smtp-\(UInt64.random(in: 0...UInt64.max))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let process = try ChildProcess([python, Self.packageRoot + "/scripts/smtp-test-receiver", "--dir", directory] + options,

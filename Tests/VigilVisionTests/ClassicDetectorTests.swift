@@ -10,9 +10,9 @@ struct ClassicDetectorTests {
     }
 
     @Test("HOG finds people on a vtest frame")
-    func hogFindsPeople() throws {
+    func hogFindsPeople() async throws {
         let reference = try ParityFixture.load().frames.first { $0.frame == 400 }!
-        let image = try TestSupport.frame(TestSupport.sample("vtest.avi"), 400, width: 768, height: 576)
+        let image = try await TestSupport.frame(TestSupport.sample("vtest.avi"), 400, width: 768, height: 576)
         let found = try HOGDetector(upscale: 1.5).detect(in: image)
         // Every person the DNN reference saw on this frame (3) has its centre inside a HOG box...
         let missed = reference.boxes.filter { person in !found.contains { Self.centre(person.box, inside: $0.box) } }
@@ -25,8 +25,8 @@ struct ClassicDetectorTests {
     }
 
     @Test("face cascade finds one face on >= 90% of carphone frames, eyes inside it on most")
-    func facesAndEyes() throws {
-        let frames = try TestSupport.frames(TestSupport.sample("carphone_pristine.mp4"), 0...119, width: 176, height: 144)
+    func facesAndEyes() async throws {
+        let frames = try await TestSupport.frames(TestSupport.sample("carphone_pristine.mp4"), 0...119, width: 176, height: 144)
         #expect(frames.count == 120)
         let detector = try CascadeDetector(CascadeConfiguration(cascade: "frontalface_default", label: "face", minSize: 30),
                                            children: [CascadeConfiguration(cascade: "eye", label: "eye", scaleFactor: 1.1,
@@ -54,9 +54,9 @@ struct ClassicDetectorTests {
     }
 
     @Test("motion finds the walkers on vtest and nothing on a repeated frame")
-    func motion() throws {
+    func motion() async throws {
         // Half-size frames, as a source scaling for a motion-only consumer would deliver them.
-        let frames = try TestSupport.frames(TestSupport.sample("vtest.avi"), 0...100, width: 384, height: 288)
+        let frames = try await TestSupport.frames(TestSupport.sample("vtest.avi"), 0...100, width: 384, height: 288)
         #expect(frames.count == 101)
         let detector = MotionDetector(MotionConfiguration())
         var last: [Detection] = []

@@ -15,7 +15,7 @@ struct DNNDetectorTests {
     }
 
     @Test("matches cv2.dnn_DetectionModel on vtest frames 0, 100, 400 (count, IoU >= 0.98)")
-    func parityWithOpenCVReference() throws {
+    func parityWithOpenCVReference() async throws {
         let fixture = try ParityFixture.load()
         let configuration = try TestSupport.registry().configuration(for: "yolo-fastest-1.1_body",
                                                                      inputSize: (320, 320), letterbox: false)
@@ -23,7 +23,7 @@ struct DNNDetectorTests {
         #expect(detector.layout == .darknet)
         #expect(detector.classCount == 1)
         for reference in fixture.frames {
-            let image = try TestSupport.frame(TestSupport.sample("vtest.avi"), reference.frame, width: 768, height: 576)
+            let image = try await TestSupport.frame(TestSupport.sample("vtest.avi"), reference.frame, width: 768, height: 576)
             let found = try detector.detect(in: image)
             #expect(found.count == reference.boxes.count, "frame \(reference.frame)")
             var unmatched = found

@@ -17,8 +17,8 @@ struct DetectStageTests {
             """)
         #expect(spec.frameRequirement?.pixelFormat == .bgr24)
         let video = TestSupport.sample("vtest.avi")
-        let full = try TestSupport.frames(video, 100...105, width: 768, height: 576)
-        let half = try TestSupport.frames(video, 100...105, width: 384, height: 288)
+        let full = try await TestSupport.frames(video, 100...105, width: 768, height: 576)
+        let half = try await TestSupport.frames(video, 100...105, width: 384, height: 288)
         let fullOut = try await TestSupport.runStage(spec, frames: full.enumerated().map {
             TestSupport.annotated($0.element, index: 100 + $0.offset, sourceWidth: 768, sourceHeight: 576)
         })
@@ -39,7 +39,7 @@ struct DetectStageTests {
 
     @Test("streams: 2 infers on two networks in parallel and keeps frame order and results")
     func parallelStreams() async throws {
-        let frames = try TestSupport.frames(TestSupport.sample("vtest.avi"), 200...215, width: 768, height: 576)
+        let frames = try await TestSupport.frames(TestSupport.sample("vtest.avi"), 200...215, width: 768, height: 576)
         let annotated = frames.enumerated().map {
             TestSupport.annotated($0.element, index: 200 + $0.offset, sourceWidth: 768, sourceHeight: 576)
         }
@@ -65,7 +65,7 @@ struct DetectStageTests {
                 scale_factor: 1.1
                 min_neighbors: 3
             """)
-        let frames = try TestSupport.frames(TestSupport.sample("carphone_pristine.mp4"), 0...9, width: 176, height: 144)
+        let frames = try await TestSupport.frames(TestSupport.sample("carphone_pristine.mp4"), 0...9, width: 176, height: 144)
         let out = try await TestSupport.runStage(spec, frames: frames.enumerated().map {
             TestSupport.annotated($0.element, index: $0.offset, sourceWidth: 176, sourceHeight: 144)
         })
@@ -76,7 +76,7 @@ struct DetectStageTests {
     @Test("interval: 3 runs the detector on every third frame of each source")
     func interval() async throws {
         let spec = try TestSupport.spec("kind: dnn\nmodel: yolo-fastest-1.1_body\ninterval: 3\n")
-        let image = try TestSupport.frame(TestSupport.sample("vtest.avi"), 0, width: 768, height: 576)
+        let image = try await TestSupport.frame(TestSupport.sample("vtest.avi"), 0, width: 768, height: 576)
         let frames = (0..<7).map { TestSupport.annotated(image, index: $0, sourceWidth: 768, sourceHeight: 576) }
         let out = try await TestSupport.runStage(spec, frames: frames)
         #expect(out.map(\.detectorRan) == [true, false, false, true, false, false, true])
@@ -87,12 +87,12 @@ struct DetectStageTests {
     @Test("gate: motion skips still frames but runs at least every max_interval frames")
     func motionGate() async throws {
         let spec = try TestSupport.spec("kind: dnn\nmodel: yolo-fastest-1.1_body\ngate: motion\nmax_interval: 4\n")
-        let still = try TestSupport.frame(TestSupport.sample("vtest.avi"), 0, width: 768, height: 576)
+        let still = try await TestSupport.frame(TestSupport.sample("vtest.avi"), 0, width: 768, height: 576)
         let frames = (0..<9).map { TestSupport.annotated(still, index: $0, sourceWidth: 768, sourceHeight: 576) }
         let out = try await TestSupport.runStage(spec, frames: frames)
         #expect(out.map(\.detectorRan) == [true, false, false, false, true, false, false, false, true])
 
-        let moving = try TestSupport.frames(TestSupport.sample("vtest.avi"), 0...5, width: 768, height: 576)
+        let moving = try await TestSupport.frames(TestSupport.sample("vtest.avi"), 0...5, width: 768, height: 576)
         let walking = try await TestSupport.runStage(spec, frames: moving.enumerated().map {
             TestSupport.annotated($0.element, index: $0.offset, sourceWidth: 768, sourceHeight: 576)
         })

@@ -11,8 +11,8 @@ struct FaceMeshTests {
     static let video = TestSupport.sample("carphone_pristine.mp4")
     static let width = 176, height = 144
 
-    static func allFrames() throws -> [FrameImage] {
-        try TestSupport.frames(video, 0...119, width: width, height: height)
+    static func allFrames() async throws -> [FrameImage] {
+        try await TestSupport.frames(video, 0...119, width: width, height: height)
     }
 
     static func models() throws -> (FaceDetectorModel, FaceLandmarkModel) {
@@ -26,17 +26,17 @@ struct FaceMeshTests {
     /// The detect stage with `kind: face_mesh` over every frame of the clip, at the clip's 29.97 frames/s.
     static func runStage(_ extra: String = "", fps: Double = 30000.0 / 1001.0) async throws -> [AnnotatedFrame] {
         let spec = try TestSupport.spec("kind: face_mesh\nthreads: 1\n" + extra)
-        let frames = try allFrames()
+        let frames = try await allFrames()
         return try await TestSupport.runStage(spec, frames: frames.enumerated().map {
             TestSupport.annotated($0.element, index: $0.offset, sourceWidth: width, sourceHeight: height, fps: fps)
         })
     }
 
     @Test("landmarks of frames 1, 43, 60 (and the next ones) within 1.5 px of the cv2.dnn reference")
-    func landmarkParity() throws {
+    func landmarkParity() async throws {
         let fixture = try FaceFixture.load()
         let (detector, landmarker) = try Self.models()
-        let frames = try Self.allFrames()
+        let frames = try await Self.allFrames()
         var tracker = FaceTracker()
         var checked = 0
         for (index, image) in frames.enumerated() {

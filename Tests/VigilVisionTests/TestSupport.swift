@@ -24,7 +24,8 @@ enum TestSupport {
         return path
     }
 
-    private static let samplesFetched: Bool = (try? run(packageRoot + "/scripts/fetch-samples", [])) != nil
+    /// Once, and only when a sample is missing (scripts/test fetches them first): blocking is acceptable.
+    private static let samplesFetched: Bool = (try? ChildProcess([packageRoot + "/scripts/fetch-samples"]).wait().status) == 0
 
     /// The models folder (`$VIGIL_MODELS`, else `models/` at the package root), filled by
     /// scripts/fetch-models if needed (from `$VIGIL_MIRROR` when set, else the public addresses).
@@ -34,7 +35,7 @@ enum TestSupport {
         if !FileManager.default.fileExists(atPath: directory + "/models.yaml") {
             var environment = ProcessInfo.processInfo.environment
             environment["VIGIL_MODELS"] = directory
-            _ = try? run(packageRoot + "/scripts/fetch-models", [], environment: environment)
+            _ = try? ChildProcess([packageRoot + "/scripts/fetch-models"], environment: environment).wait()
         }
         return directory
     }()
@@ -42,8 +43,8 @@ enum TestSupport {
     static func registry() throws -> ModelRegistry { try ModelRegistry(directory: modelsDirectory) }
 
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Data {
-        let result = try ChildProcess.run([executable] + arguments, environment: environment)
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> Data {
+        let result = try await ChildProcess.run([executable] + arguments, environment: environment)
         guard result.status == 0, !result.timedOut else {
             throw VigilError(.io, "\(executable) \(arguments.joined(separator: " ")) exited with \(result.status): \(result.errors)")
         }
@@ -52,9 +53,9 @@ enum TestSupport {
 
     /// Frames `range` of a video as raw BGR (or grey) images of `width` x `height` (ffmpeg scales if needed).
     static func frames(_ video: String, _ range: ClosedRange<Int>, width: Int, height: Int,
-                       format: PixelFormat = .bgr24) throws -> [FrameImage] {
+                       format: PixelFormat = .bgr24) async throws -> [FrameImage] {
         let filter = "select=between(n\\,\(range.lowerBound)\\,\(range.upperBound)),scale=\(width):\(height)"
-        let data = try run("/usr/bin/ffmpeg", ["-v", "error", "-i", video, "-vf", filter, "-vsync", "0",
+        let data = try await run("/usr/bin/ffmpeg", ["-v", "error", "-i", video, "-vf", filter, "-vsync", "0",
                                                "-f", "rawvideo", "-pix_fmt", format == .gray8 ? "gray" : "bgr24", "-"])
         let frameBytes = width * height * format.bytesPerPixel
         return stride(from: 0, to: data.count - frameBytes + 1, by: frameBytes).map { offset in
@@ -63,8 +64,8 @@ enum TestSupport {
         }
     }
 
-    static func frame(_ video: String, _ index: Int, width: Int, height: Int) throws -> FrameImage {
-        let all = try frames(video, index...index, width: width, height: height)
+    static func frame(_ video: String, _ index: Int, width: Int, height: Int) async throws -> FrameImage {
+        let all = try await frames(video, index...index, width: width, height: height)
         guard let first = all.first else { throw VigilError(.io, "no frame \(index) in \(video)") }
         return first
     }
