@@ -132,7 +132,8 @@ let package = Package(
             dependencies: [
                 // VigilRules for one thing: a camera's zones and lines are checked by the alert stage's reader.
                 // VigilJobs and VigilConfig: processing tasks enqueue jobs, after reading the pipeline's sources.
-                "VigilCore", "VigilConfig", "VigilStore", "VigilRules", "VigilJobs",
+                // VigilExport: the formats of export downloads (media type, file name).
+                "VigilCore", "VigilConfig", "VigilStore", "VigilRules", "VigilJobs", "VigilExport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -266,6 +267,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // Message formats existing clients speak (copies of ../shared/contracts, which a fresh clone lacks).
+            exclude: ["Contracts"],
             swiftSettings: strictSettings
         ),
         .testTarget(

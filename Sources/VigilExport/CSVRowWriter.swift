@@ -1,3 +1,4 @@
+import Foundation
 import VigilStore
 
 /// RFC 4180 CSV: header row, CRLF, quoting only where needed; NULL is an empty field, an empty string `""`.
@@ -28,6 +29,7 @@ final class CSVRowWriter: RowWriter {
                 case .bool(let v): out.append(contentsOf: (v ? "true" : "false").utf8)
                 case .time(let v): FieldEncoding.appendTime(v, to: &out)
                 case .text(let v): Self.appendText(v, to: &out)
+                case .bytes(let v): out.append(contentsOf: v.base64EncodedString().utf8)  // no dataset has one; base64 if ever
                 }
             }
             out.append(0x0D); out.append(0x0A)

@@ -1,3 +1,4 @@
+import Foundation
 import VigilStore
 
 /// JSON Lines (one object per line) or one JSON array of the same objects. Keys are the column names
@@ -52,6 +53,7 @@ final class JSONRowWriter: RowWriter {
             out.append(0x22)
         case .text(let v):
             if type == .json { out.append(contentsOf: v.utf8) } else { FieldEncoding.appendJSONString(v, to: &out) }
+        case .bytes(let v): FieldEncoding.appendJSONString(v.base64EncodedString(), to: &out)  // no dataset has one; base64 if ever
         }
     }
 }

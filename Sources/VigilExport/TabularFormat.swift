@@ -18,6 +18,20 @@ public enum TabularFormat: String, Sendable, CaseIterable {
     /// Whether the format writes a folder (one file per camera) rather than one file.
     public var writesFolder: Bool { self == .mot }
 
+    /// The media type of a download: a folder format travels as a tar archive (``TarArchive``).
+    public var contentType: String {
+        switch self {
+        case .csv: "text/csv; charset=utf-8"
+        case .jsonl: "application/x-ndjson"
+        case .json: "application/json"
+        case .mot: "application/x-tar"
+        case .geojson: "application/geo+json"
+        }
+    }
+
+    /// The file name extension of a download.
+    public var fileExtension: String { self == .mot ? "tar" : rawValue }
+
     /// The row order the format needs for `dataset`, or an error when it cannot hold that dataset.
     public func order(for dataset: TabularQuery.Dataset) throws(VigilError) -> TabularQuery.Order {
         switch self {

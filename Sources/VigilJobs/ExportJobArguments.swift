@@ -19,15 +19,20 @@ public struct ExportJobArguments: Codable, Sendable, Equatable {
     public var run: Int?
     /// Only this tenant's rows; `nil` for every tenant (an operator's job).
     public var tenant: Int?
+    /// The API's export request this file is for: the worker writes it to a temporary folder (`path` is
+    /// then only the file's name) and stores it in the database for download (``ExportFileStore``).
+    public var request: Int?
 
     public init(dataset: String, format: String, path: String, from: String? = nil, to: String? = nil,
-                cameras: [String]? = nil, classes: [String]? = nil, globalIDs: [Int]? = nil, run: Int? = nil, tenant: Int? = nil) {
+                cameras: [String]? = nil, classes: [String]? = nil, globalIDs: [Int]? = nil, run: Int? = nil, tenant: Int? = nil,
+                request: Int? = nil) {
         self.dataset = dataset; self.format = format; self.path = path; self.from = from; self.to = to
         self.cameras = cameras; self.classes = classes; self.globalIDs = globalIDs; self.run = run; self.tenant = tenant
+        self.request = request
     }
 
     enum CodingKeys: String, CodingKey {
-        case dataset, format, path, from, to, cameras, classes, run, tenant
+        case dataset, format, path, from, to, cameras, classes, run, tenant, request
         case globalIDs = "global_ids"
     }
 }

@@ -73,6 +73,14 @@ struct BatchWriter: Sendable {
                 try Self.copy(payload.aggregates, into: "aggregates", SinkBatch.aggregateColumns, session)
                 if !payload.tracks.isEmpty { try Self.upsertTracks(payload.tracks, runID: runID, session) }
                 if !payload.snapshots.isEmpty { try Self.saveSnapshots(payload.snapshots, runID: runID, session) }
+                if hasRange && !payload.trackPoints.isEmpty {
+                    // Live feeds (`/ws/tracking/{task}` on any server) read what this batch committed: one small
+                    // notification per batch, delivered at commit, never for rows that were rolled back.
+                    try session.query("""
+                        SELECT pg_notify('\(LiveChannels.trackPoints)', json_build_object('run', $1::int8, 'low', $2::timestamptz,
+                                                                                         'high', $3::timestamptz)::text)
+                        """, ["\(runID)", low, high])
+                }
                 let keys = Array(batch.positions.keys)
                 let positions = keys.map { batch.positions[$0]! }
                 try session.query("""

@@ -57,6 +57,7 @@ extension SQLValue {
         case .double(let v): bindings.append(v)
         case .text(let v): bindings.append(v)
         case .time(let v): bindings.append(v)
+        case .bytes(let v): bindings.append(ByteBuffer(bytes: v))
         }
     }
 }

@@ -9,6 +9,8 @@ public enum SQLValue: Sendable, Hashable, CustomStringConvertible {
     case double(Double)
     case text(String)
     case time(Date)
+    /// `bytea`.
+    case bytes(Data)
 
     public var int: Int? { if case .int(let v) = self { v } else { nil } }
     public var double: Double? {
@@ -21,6 +23,7 @@ public enum SQLValue: Sendable, Hashable, CustomStringConvertible {
     public var text: String? { if case .text(let v) = self { v } else { nil } }
     public var bool: Bool? { if case .bool(let v) = self { v } else { nil } }
     public var time: Date? { if case .time(let v) = self { v } else { nil } }
+    public var bytes: Data? { if case .bytes(let v) = self { v } else { nil } }
     public var isNull: Bool { self == .null }
 
     public var description: String {
@@ -31,6 +34,7 @@ public enum SQLValue: Sendable, Hashable, CustomStringConvertible {
         case .double(let v): "\(v)"
         case .text(let v): v
         case .time(let v): "\(v)"
+        case .bytes(let v): "<\(v.count) bytes>"
         }
     }
 }
@@ -71,6 +75,7 @@ extension SQLValue {
         case .int2, .int4, .int8, .oid: self = .int(try cell.decode(Int.self))
         case .float4, .float8: self = .double(try cell.decode(Double.self))
         case .timestamp, .timestamptz, .date: self = .time(try cell.decode(Date.self))
+        case .bytea: self = .bytes(Data(try cell.decode(ByteBuffer.self).readableBytesView))
         default: self = .text(try cell.decode(String.self))
         }
     }

@@ -31,6 +31,7 @@ public struct Migration: Sendable {
         Migration(version: 7, name: "operations", sql: String(decoding: PackageResources.v0007_operations_sql, as: UTF8.self)),
         Migration(version: 8, name: "processing_tasks",
                   sql: String(decoding: PackageResources.v0008_processing_tasks_sql, as: UTF8.self)),
+        Migration(version: 9, name: "export_files", sql: String(decoding: PackageResources.v0009_export_files_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

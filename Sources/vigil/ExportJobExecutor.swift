@@ -24,13 +24,34 @@ struct ExportJobExecutor: JobExecutor {
         let database = queue.database
         let expected = try await database.count(query)
         let queue = self.queue
-        let rows = try await TabularExport.run(database: database, query: query, format: format, path: arguments.path,
+        // A file for the API goes to a private folder first, then into the database.
+        let staging = try arguments.request.map { _ in try Self.stagingFolder(job: job.id) }
+        defer { if let staging { try? FileManager.default.removeItem(atPath: staging) } }
+        let path = staging.map { $0 + "/" + URL(fileURLWithPath: arguments.path).lastPathComponent } ?? arguments.path
+        let written = format.writesFolder && staging != nil ? path + ".folder" : path
+        let rows = try await TabularExport.run(database: database, query: query, format: format, path: written,
                                                stop: control.shutdown) { done in
             Task { try? await queue.recordProgress(claimed, progress: "{\"rows_done\": \(done), \"rows\": \(expected)}") }
         }
+        var result: [String: Any] = ["rows": rows, "path": arguments.path, "format": format.rawValue, "dataset": query.dataset.rawValue]
+        if let request = arguments.request {
+            if format.writesFolder { try TarArchive.write(folder: written, to: path) }
+            result["size"] = try await ExportFileStore(database: database).store(request: request, file: path,
+                                                                                  contentType: format.contentType)
+            result["request"] = request
+        }
         logger.info("export written", metadata: ["job.id": "\(job.id)", "rows": "\(rows)", "path": "\(arguments.path)"])
-        let result: [String: Any] = ["rows": rows, "path": arguments.path, "format": format.rawValue, "dataset": query.dataset.rawValue]
         return String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    private static func stagingFolder(job: Int) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.path + "/vigil-export-\(job)-\(UUID().uuidString.prefix(8))"
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw VigilError(.io, "cannot create a folder for the export: \(error.localizedDescription)", subject: folder)
+        }
+        return folder
     }
 
     /// The query and format the arguments name; a clear error for anything unknown.

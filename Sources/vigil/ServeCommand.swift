@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
     @Option(help: ArgumentHelp("Folder of the pipelines processing tasks name (workers read the same path).", valueName: "DIR"))
     var pipelines = "Pipelines"
+    @Option(name: .customLong("export-retention"), help: ArgumentHelp("How long finished export files stay downloadable (30m, 24h, 7d).",
+                                                                      valueName: "DURATION"))
+    var exportRetention = "24h"
     @Flag(name: .customLong("no-worker"), help: "Run no embedded worker (jobs are run by `vigil worker` processes elsewhere).")
     var noWorker = false
     @OptionGroup(title: "Embedded worker") var worker: WorkerOptions
@@ -45,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
         if (tlsCert == nil) != (tlsKey == nil) { throw ArgumentParser.ValidationError("--tls-cert and --tls-key go together") }
         if !(0...65535).contains(port) { throw ArgumentParser.ValidationError("--port must be 0 to 65535") }
         if requestBudget < 1 { throw ArgumentParser.ValidationError("--request-budget must be at least 1") }
+        guard let retention = ConfigValueParser.duration(exportRetention), retention >= 1 else {
+            throw ArgumentParser.ValidationError("--export-retention: a duration of at least 1s, such as 30m or 24h")
+        }
         if !noWorker { try worker.check() }
     }
 
@@ -58,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                 maxBodyBytes: maxBody, smtpURL: environment["VIGIL_SMTP_URL"].flatMap { $0.isEmpty ? nil : $0 })
         configuration.limits.requestsPerToken = .init(buckets: [.init(requestBudget, per: .seconds(60))])
         configuration.pipelinesDirectory = pipelines
+        configuration.exportRetention = ConfigValueParser.duration(exportRetention) ?? configuration.exportRetention
         do {
             let secret = try SecretFile.jwtSecret()
             let url = try await StoreLocation.resolve(databaseURL, logger: logger)

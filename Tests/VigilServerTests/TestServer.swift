@@ -66,6 +66,8 @@ struct TestServer: Sendable {
         var status: Int
         var headers: HTTPHeaders
         var body: String
+        /// The body's bytes as they came (binary downloads).
+        var data = Data()
         var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
         var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
         subscript(_ key: String) -> Any? { json?[key] }
@@ -85,7 +87,8 @@ struct TestServer: Sendable {
         for (name, value) in extra { request.headers.replaceOrAdd(name: name, value: value) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 16 << 20)
-        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
+        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes),
+                     data: Data(bytes.readableBytesView))
     }
 
     func get(_ path: String, token: String? = nil) async throws -> Reply { try await request(.GET, path, token: token) }

@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable {
     public var databaseConnections: Int
     /// Where the pipelines processing tasks name live (`NAME.yaml`); the workers must see the same path.
     public var pipelinesDirectory = "Pipelines"
+    /// How long a finished export file can be downloaded, in seconds.
+    public var exportRetention: TimeInterval = 24 * 3600
 
     /// Token-bucket policies (see `RateLimiter`).
     public struct Limits: Sendable {

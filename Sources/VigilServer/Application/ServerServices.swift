@@ -14,6 +14,7 @@ struct ServerServices: Sendable {
     let cameras: CameraRepository
     let environments: EnvironmentRepository
     let tasks: ProcessingTaskRepository
+    let exports: ExportRepository
     let events: EventRepository
     let tracks: TrackRepository
     let aggregates: AggregateRepository
@@ -26,6 +27,7 @@ struct ServerServices: Sendable {
     let limits: RateLimits
     let audit: AuditLog
     let hub: Hub
+    let tracking: TrackingFeed
     let standingCache: SessionStandingCache
     let partitions: PartitionKeeper
     var activity: ActivityRepository { audit.activity }

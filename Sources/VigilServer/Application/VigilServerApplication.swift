@@ -30,6 +30,7 @@ public struct VigilServerApplication {
             configuration: configuration, database: database, logger: logger, users: UserRepository(database: database),
             tenants: TenantRepository(database: database), cameras: CameraRepository(database: database),
             environments: EnvironmentRepository(database: database), tasks: ProcessingTaskRepository(database: database),
+            exports: ExportRepository(database: database),
             events: EventRepository(database: database),
             tracks: TrackRepository(database: database), aggregates: AggregateRepository(database: database),
             sessions: SessionRepository(database: database), codes: OneTimeCodeRepository(database: database),
@@ -37,6 +38,7 @@ public struct VigilServerApplication {
             tokens: await AccessTokens(secret: jwtSecret, lifetime: configuration.accessTokenLifetime),
             passwords: try await Passwords.make(cost: configuration.bcryptCost), mailer: mailer, limits: RateLimits(configuration.limits),
             audit: AuditLog(database: database, hub: hub, partitions: partitions, logger: logger), hub: hub,
+            tracking: TrackingFeed(database: database, logger: logger),
             standingCache: SessionStandingCache(), partitions: partitions)
         self.configuration = configuration
         self.services = services
@@ -62,6 +64,7 @@ public struct VigilServerApplication {
         CameraController(services: services).register(on: api.group("cameras"))
         EnvironmentController(services: services).register(on: api.group("environments"))
         ProcessingTaskController(services: services).register(on: api.group("processing-tasks"))
+        ExportController(services: services).register(on: api.group("export"))
         EventController(services: services).register(on: api.group("events"))
         TrackController(services: services).register(on: api.group("tracks"))
         TrackPointController(services: services).register(on: api.group("track-points"))
@@ -70,7 +73,9 @@ public struct VigilServerApplication {
         ActivityController(services: services).register(on: api.group("activity"))
         SecurityController(services: services).register(on: api.group("security"))
         let ws = router.group().add(middleware: authenticator)
-        WebSocketController(services: services, authenticator: authenticator).register(on: ws)
+        let sockets = WebSocketController(services: services, authenticator: authenticator)
+        sockets.register(on: ws)
+        TrackingSocketController(services: services, sockets: sockets).register(on: ws)
         return router
     }
 
@@ -95,7 +100,9 @@ public struct VigilServerApplication {
         let services = self.services
         return Application(router: router, server: server,
                            configuration: .init(address: address, serverName: "Vigil"),
-                           services: [PartitionService(keeper: services.partitions), HubShutdown(hub: services.hub)],
+                           services: [PartitionService(keeper: services.partitions), HubShutdown(hub: services.hub),
+                                      ExportExpiryService(exports: services.exports, logger: services.logger),
+                                      TrackingFeedService(feed: services.tracking)],
                            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
                            logger: services.logger)
     }
@@ -118,6 +125,35 @@ struct PartitionService: Service {
     let keeper: PartitionKeeper
     func run() async throws {
         try? await cancelWhenGracefulShutdown { await keeper.run() }
+    }
+}
+
+/// Deletes export files once their retention has passed (downloads check the time themselves, so a
+/// file is never served late; this frees the space).
+struct ExportExpiryService: Service {
+    let exports: ExportRepository
+    let logger: Logger
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let expired = try await exports.expire()
+                    if expired > 0 { logger.info("export files expired", metadata: ["exports": "\(expired)"]) }
+                } catch {
+                    logger.warning("expiring export files failed; retrying in a minute", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: .seconds(60))
+            }
+        }
+    }
+}
+
+/// Listens for committed track points while the server runs; ends every tracking client on shutdown.
+struct TrackingFeedService: Service {
+    let feed: TrackingFeed
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await feed.run() }
+        feed.closeAll()
     }
 }
 

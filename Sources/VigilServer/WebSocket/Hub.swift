@@ -30,7 +30,7 @@ final class Hub: Sendable {
 
     private let subscribers = Mutex<[UUID: Subscriber]>([:])
     let queueCapacity: Int
-    private let dropped = Counter(label: "vigil_ws_dropped_messages_total")
+    private let dropped = Counter(label: "vigil_ws_dropped_messages_total", dimensions: [("route", "ws")])
     private let connections = Gauge(label: "vigil_ws_connections")
 
     init(queueCapacity: Int = 256) { self.queueCapacity = queueCapacity }

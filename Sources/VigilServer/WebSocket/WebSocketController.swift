@@ -47,30 +47,35 @@ struct WebSocketController {
         try await outbound.write(.text(String(decoding: try APIJSON.encoder.encode(reply), as: UTF8.self)))
     }
 
+    /// The connection's caller: from the upgrade request's `Authorization` header, else from a first
+    /// message `{"type": "authenticate", "token": ...}` within 5 seconds (the socket is closed with 4401
+    /// otherwise, and nil returned).
+    func authenticate(_ messages: inout WebSocketInboundMessageStream.AsyncIterator, _ outbound: WebSocketOutboundWriter,
+                      _ context: AppRequestContext) async throws -> Caller? {
+        if let caller = context.identity { return caller }
+        let timer = Task {
+            try await Task.sleep(for: Self.authenticationTimeout)
+            try await outbound.close(Self.unauthorizedCode, reason: "authenticate within 5 seconds")
+        }
+        defer { timer.cancel() }
+        guard case .text(let text) = try await messages.next(),
+              let message = try? APIJSON.decoder.decode(ClientMessage.self, from: Data(text.utf8)),
+              message.type == "authenticate", let token = message.token else {
+            try? await outbound.close(Self.unauthorizedCode, reason: "the first message must be {\"type\":\"authenticate\",\"token\":...}")
+            return nil
+        }
+        timer.cancel()
+        do {
+            return try await authenticator.caller(for: token)
+        } catch {
+            try? await outbound.close(Self.unauthorizedCode, reason: "invalid or expired token")
+            return nil
+        }
+    }
+
     func handle(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: AppRequestContext) async throws {
         var messages = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
-        var caller = context.identity
-        if caller == nil {
-            let timer = Task {
-                try await Task.sleep(for: Self.authenticationTimeout)
-                try await outbound.close(Self.unauthorizedCode, reason: "authenticate within 5 seconds")
-            }
-            defer { timer.cancel() }
-            guard case .text(let text) = try await messages.next(),
-                  let message = try? APIJSON.decoder.decode(ClientMessage.self, from: Data(text.utf8)),
-                  message.type == "authenticate", let token = message.token else {
-                try? await outbound.close(Self.unauthorizedCode, reason: "the first message must be {\"type\":\"authenticate\",\"token\":...}")
-                return
-            }
-            timer.cancel()
-            do {
-                caller = try await authenticator.caller(for: token)
-            } catch {
-                try? await outbound.close(Self.unauthorizedCode, reason: "invalid or expired token")
-                return
-            }
-        }
-        guard let caller else { return }
+        guard let caller = try await authenticate(&messages, outbound, context) else { return }
         try await send(Reply(type: "authenticated", user: UserSummary(id: caller.userID, username: caller.username, role: caller.role,
                                                                       tenantId: caller.tenantID)), outbound)
         let (id, queue) = services.hub.connect(caller)

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import NIOWebSocket
+
+/// `/ws/tracking/{task_id}`: the live `tracking_update` messages of a processing task (see
+/// ``TrackingFeed``), for the multi-camera tracking clients that expect this route. Authenticated as
+/// `/ws` is; a task the caller cannot see (another tenant's, or one with a camera not assigned to them)
+/// is closed with 4404 and the same message as a task that does not exist.
+struct TrackingSocketController {
+    let services: ServerServices
+    let sockets: WebSocketController
+    static let notFoundCode = WebSocketErrorCode.unknown(4404)
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.ws("ws/tracking/:task_id", shouldUpgrade: { request, _ in
+            request.headers[.upgrade]?.lowercased() == "websocket" ? .upgrade([:]) : .dontUpgrade
+        }) { inbound, outbound, context in
+            try await self.handle(inbound, outbound, context.requestContext)
+        }
+    }
+
+    private struct Reply: Encodable {
+        var type: String
+        var taskId: Int?
+        var code: String?
+        var message: String?
+    }
+
+    private func send(_ reply: Reply, _ outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.write(.text(String(decoding: try APIJSON.encoder.encode(reply), as: UTF8.self)))
+    }
+
+    func handle(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: AppRequestContext) async throws {
+        var messages = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
+        guard let caller = try await sockets.authenticate(&messages, outbound, context) else { return }
+        guard let raw = context.parameters.get("task_id"), let task = Int(raw), (1...Query.maxBigID).contains(task),
+              try await services.tasks.get(task, scope: caller.scope) != nil else {
+            try? await outbound.close(Self.notFoundCode, reason: "processing task not found")
+            return
+        }
+        let (id, queue) = services.tracking.subscribe(task: task)
+        defer { services.tracking.unsubscribe(id) }
+        try await send(Reply(type: "subscribed", taskId: task), outbound)
+        let writer = Task {
+            for await text in queue { try await outbound.write(.text(text)) }
+        }
+        defer { writer.cancel() }
+        // The client only pings; anything else gets an error and the feed goes on.
+        while let message = try await messages.next() {
+            if case .text(let text) = message, text.contains("\"ping\"") {
+                try await send(Reply(type: "pong"), outbound)
+            } else {
+                try await send(Reply(type: "error", code: "bad_message", message: "this route only sends; {\"type\":\"ping\"} is answered"), outbound)
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+/// `NOTIFY` channels through which what the workers commit reaches every server instance live.
+public enum LiveChannels {
+    /// Committed track points, one notification per sink batch, sent by its transaction (so on commit
+    /// only): `{"run": id, "low": first time, "high": last time}`; readers fetch the rows.
+    public static let trackPoints = "vigil_track_points"
+}
