@@ -15,6 +15,7 @@ struct ServerServices: Sendable {
     let environments: EnvironmentRepository
     let tasks: ProcessingTaskRepository
     let exports: ExportRepository
+    let analytics: AnalyticsRepository
     let events: EventRepository
     let tracks: TrackRepository
     let aggregates: AggregateRepository

@@ -30,7 +30,7 @@ public struct VigilServerApplication {
             configuration: configuration, database: database, logger: logger, users: UserRepository(database: database),
             tenants: TenantRepository(database: database), cameras: CameraRepository(database: database),
             environments: EnvironmentRepository(database: database), tasks: ProcessingTaskRepository(database: database),
-            exports: ExportRepository(database: database),
+            exports: ExportRepository(database: database), analytics: AnalyticsRepository(database: database),
             events: EventRepository(database: database),
             tracks: TrackRepository(database: database), aggregates: AggregateRepository(database: database),
             sessions: SessionRepository(database: database), codes: OneTimeCodeRepository(database: database),
@@ -65,6 +65,7 @@ public struct VigilServerApplication {
         EnvironmentController(services: services).register(on: api.group("environments"))
         ProcessingTaskController(services: services).register(on: api.group("processing-tasks"))
         ExportController(services: services).register(on: api.group("export"))
+        AnalyticsController(services: services).register(on: api.group("analytics"))
         EventController(services: services).register(on: api.group("events"))
         TrackController(services: services).register(on: api.group("tracks"))
         TrackPointController(services: services).register(on: api.group("track-points"))
