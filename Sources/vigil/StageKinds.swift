@@ -25,6 +25,7 @@ enum StageKinds {
         ExportSinkSpec.self,
         OverlaySinkSpec.self,
         PostgresSinkSpec.self,
+        PreviewSinkSpec.self,
         WebhookSinkSpec.self,
     ]
 

@@ -16,6 +16,7 @@ struct ServerServices: Sendable {
     let tasks: ProcessingTaskRepository
     let exports: ExportRepository
     let analytics: AnalyticsRepository
+    let media: MediaRepository
     let events: EventRepository
     let tracks: TrackRepository
     let aggregates: AggregateRepository
@@ -29,6 +30,7 @@ struct ServerServices: Sendable {
     let audit: AuditLog
     let hub: Hub
     let tracking: TrackingFeed
+    let frames: FrameFeed
     let standingCache: SessionStandingCache
     let partitions: PartitionKeeper
     var activity: ActivityRepository { audit.activity }

@@ -31,6 +31,7 @@ public struct VigilServerApplication {
             tenants: TenantRepository(database: database), cameras: CameraRepository(database: database),
             environments: EnvironmentRepository(database: database), tasks: ProcessingTaskRepository(database: database),
             exports: ExportRepository(database: database), analytics: AnalyticsRepository(database: database),
+            media: MediaRepository(database: database),
             events: EventRepository(database: database),
             tracks: TrackRepository(database: database), aggregates: AggregateRepository(database: database),
             sessions: SessionRepository(database: database), codes: OneTimeCodeRepository(database: database),
@@ -38,7 +39,7 @@ public struct VigilServerApplication {
             tokens: await AccessTokens(secret: jwtSecret, lifetime: configuration.accessTokenLifetime),
             passwords: try await Passwords.make(cost: configuration.bcryptCost), mailer: mailer, limits: RateLimits(configuration.limits),
             audit: AuditLog(database: database, hub: hub, partitions: partitions, logger: logger), hub: hub,
-            tracking: TrackingFeed(database: database, logger: logger),
+            tracking: TrackingFeed(database: database, logger: logger), frames: FrameFeed(database: database),
             standingCache: SessionStandingCache(), partitions: partitions)
         self.configuration = configuration
         self.services = services
@@ -66,6 +67,7 @@ public struct VigilServerApplication {
         ProcessingTaskController(services: services).register(on: api.group("processing-tasks"))
         ExportController(services: services).register(on: api.group("export"))
         AnalyticsController(services: services).register(on: api.group("analytics"))
+        MediaController(services: services).register(on: api.group("media"))
         EventController(services: services).register(on: api.group("events"))
         TrackController(services: services).register(on: api.group("tracks"))
         TrackPointController(services: services).register(on: api.group("track-points"))
@@ -103,7 +105,7 @@ public struct VigilServerApplication {
                            configuration: .init(address: address, serverName: "Vigil"),
                            services: [PartitionService(keeper: services.partitions), HubShutdown(hub: services.hub),
                                       ExportExpiryService(exports: services.exports, logger: services.logger),
-                                      TrackingFeedService(feed: services.tracking)],
+                                      TrackingFeedService(feed: services.tracking), FrameFeedService(feed: services.frames)],
                            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
                            logger: services.logger)
     }
@@ -152,6 +154,15 @@ struct ExportExpiryService: Service {
 /// Listens for committed track points while the server runs; ends every tracking client on shutdown.
 struct TrackingFeedService: Service {
     let feed: TrackingFeed
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await feed.run() }
+        feed.closeAll()
+    }
+}
+
+/// Listens for new preview frames while the server runs; ends every MJPEG preview on shutdown.
+struct FrameFeedService: Service {
+    let feed: FrameFeed
     func run() async throws {
         try? await cancelWhenGracefulShutdown { await feed.run() }
         feed.closeAll()
