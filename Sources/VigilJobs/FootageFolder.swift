@@ -81,13 +81,19 @@ public struct ProcessedInputs: Sendable {
         let rows = try await database.query("""
             SELECT path, size, modified_at, content_hash FROM processed_inputs WHERE job_name = $1 AND path = ANY($2::text[])
             """, binding: [.text(job), .array(files.map(\.path))], doing: "reading the processed inputs of \(job)")
-        var seen = Set<String>()
+        // Times compare to the microsecond with one microsecond of slack: the client library truncates a
+        // Date to microseconds when it sends it, so a time rounded here can come back 1 µs lower.
+        var seen: [String: [(size: Int, micros: Int, hash: String)]] = [:]
         for row in rows {
             guard let path = row[0].text, let size = row[1].int, let modified = row[2].time, let hash = row[3].text else { continue }
-            seen.insert("\(path)\n\(size)\n\(Int((modified.timeIntervalSince1970 * 1e6).rounded()))\n\(hash)")
+            seen[path, default: []].append((size, Self.micros(modified), hash))
         }
-        return files.filter { !seen.contains("\($0.path)\n\($0.size)\n\(Int(($0.modified.timeIntervalSince1970 * 1e6).rounded()))\n\($0.contentHash)") }
+        return files.filter { file in
+            !(seen[file.path] ?? []).contains { $0.size == file.size && $0.hash == file.contentHash && abs($0.micros - Self.micros(file.modified)) <= 1 }
+        }
     }
+
+    private static func micros(_ date: Date) -> Int { Int((date.timeIntervalSince1970 * 1e6).rounded()) }
 
     public func record(job: String, file: InputFile, jobID: Int?) async throws {
         try await database.execute("""
