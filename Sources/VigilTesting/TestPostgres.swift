@@ -79,9 +79,10 @@ public final class TestCluster: Sendable {
 
     public init() throws {
         let dir = FileManager.default.temporaryDirectory.path + "/vigil-pg-" + UUID().uuidString.prefix(8).lowercased()
-        // The suite runs in parallel: worker processes, servers and sinks each hold a few connections
-        // (CI's pg-test-server allows 200 as well).
-        embedded = EmbeddedPostgres(directory: dir, settings: ["max_connections": "200", "fsync": "off"])
+        // The suite runs in parallel: worker processes, servers (a pool and two listeners each) and sinks
+        // each hold a few connections; 200 ran out once tests stopped blocking each other's threads
+        // (CI's pg-test-server allows 500 as well).
+        embedded = EmbeddedPostgres(directory: dir, settings: ["max_connections": "500", "fsync": "off"])
     }
 
     /// Starts (or restarts) the server; the URL (unix socket) stays the same across restarts.
