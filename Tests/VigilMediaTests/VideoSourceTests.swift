@@ -114,7 +114,8 @@ struct BackpressureTests {
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: slowOutput(collector, delay: .milliseconds(150))) }
         defer { shutdown.request() }
-        try await waitUntil("20 frames") { collector.frames.count >= 20 }
+        // A hang guard, not a speed check: the whole suite shares two cores, and a loaded run has taken over 60 s.
+        try await waitUntil("20 frames", timeout: .seconds(300)) { collector.frames.count >= 20 }
         shutdown.request()
         try await task.value
         let indices = collector.frames.map(\.info.index)
