@@ -76,10 +76,12 @@ import Glibc
             for (token, id, code) in [(sb.token, task, 4404), (viewer.token, task, 4404), (sa.token, task + 1000, 4404), (nil, task, 4401)]
                 as [(String?, Int, Int)] {
                 let got = Mutex<[String]>([])
-                let close = try await Self.connect(server, task: id, token: token) { messages, _ in
-                    var messages = messages
-                    while let message = try await messages.next() {
-                        if case .text(let text) = message { got.withLock { $0.append(text) } }
+                let close = try await withDeadline("the close of task \(id) for \(token == nil ? "no token" : "a token")") {
+                    try await Self.connect(server, task: id, token: token) { messages, _ in
+                        var messages = messages
+                        while let message = try await messages.next() {
+                            if case .text(let text) = message { got.withLock { $0.append(text) } }
+                        }
                     }
                 }
                 #expect(close?.closeCode == .unknown(UInt16(code)), "\(String(describing: close))")
@@ -88,16 +90,30 @@ import Glibc
 
             // The supervisor follows the task: updates arrive as the worker commits.
             let updates = Mutex<[String]>([])
-            let close = try await Self.connect(server, task: task, token: sa.token) { messages, outbound in
-                var messages = messages
-                guard case .text(let hello) = try await messages.next() else { Issue.record("no first message"); return }
-                #expect(hello.contains("\"subscribed\""), "\(hello)")
-                while let message = try await messages.next() {
-                    if case .text(let text) = message, text.contains("\"tracking_update\"") {
-                        if updates.withLock({ $0.append(text); return $0.count }) >= 40 { break }
+            let close: WebSocketCloseFrame?
+            do {
+                close = try await withDeadline("40 tracking updates", timeout: .seconds(240)) {
+                    try await Self.connect(server, task: task, token: sa.token) { messages, outbound in
+                        var messages = messages
+                        guard case .text(let hello) = try await messages.next() else { Issue.record("no first message"); return }
+                        #expect(hello.contains("\"subscribed\""), "\(hello)")
+                        while let message = try await messages.next() {
+                            if case .text(let text) = message, text.contains("\"tracking_update\"") {
+                                if updates.withLock({ $0.append(text); return $0.count }) >= 40 { break }
+                            }
+                        }
+                        try await outbound.close(.normalClosure, reason: nil)
                     }
                 }
-                try await outbound.close(.normalClosure, reason: nil)
+            } catch let timeout as WaitTimeout {
+                // Say where the updates stopped: the task, its job, the rows written and the worker's log.
+                let state = try? await server.get("/api/v1/processing-tasks/\(task)", token: sa.token).body
+                let jobs = try? await server.strings("SELECT concat_ws(' ', id, state, attempt, errors::text) FROM jobs ORDER BY id")
+                let rows = try? await server.strings("SELECT concat_ws(' ', run_id, count(*), max(time)) FROM track_points GROUP BY run_id")
+                worker.signal(SIGTERM)
+                let log = await worker.exited(timeout: 30).errors
+                Issue.record("\(timeout) (\(updates.withLock { $0.count }) came): task \(state ?? "?"); jobs \(jobs ?? []); rows \(rows ?? []); worker log:\n\(log.suffix(6000))")
+                throw timeout
             }
             #expect(close?.closeCode == .normalClosure)
             let texts = updates.withLock { $0 }

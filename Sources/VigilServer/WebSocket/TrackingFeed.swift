@@ -106,9 +106,12 @@ final class TrackingFeed: Sendable {
             SELECT tc.task_id, tc.camera_id FROM runs r JOIN processing_task_cameras tc ON tc.job_id = r.job_id WHERE r.id = $1::int8
             """, binding: [.int(run)], doing: "finding the tasks of a run")
         let found = rows.compactMap { r in r[0].int.flatMap { task in r[1].int.map { Target(task: task, camera: $0) } } }
-        targets.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
-            cache[run] = found
+        // A run's tasks never change once it has rows; an empty answer is not kept (asked again next time).
+        if !found.isEmpty {
+            targets.withLock { cache in
+                if cache.count > 10_000 { cache.removeAll() }
+                cache[run] = found
+            }
         }
         return found
     }

@@ -42,9 +42,7 @@ struct TrackingSocketController {
         let (id, queue) = services.tracking.subscribe(task: task)
         defer { services.tracking.unsubscribe(id) }
         try await send(Reply(type: "subscribed", taskId: task), outbound)
-        let writer = Task {
-            for await text in queue { try await outbound.write(.text(text)) }
-        }
+        let writer = WebSocketController.forward(queue, to: outbound)
         defer { writer.cancel() }
         // The client only pings; anything else gets an error and the feed goes on.
         while let message = try await messages.next() {

@@ -73,6 +73,21 @@ struct WebSocketController {
         }
     }
 
+    /// Writes a subscriber's queue to its socket. When the writing stops — a write failed (the client
+    /// went), or the queue was finished (the server is stopping) — the socket is closed, which also ends
+    /// the handler's read loop, so no connection outlives its feed.
+    static func forward(_ queue: AsyncStream<String>, to outbound: WebSocketOutboundWriter) -> Task<Void, Never> {
+        Task {
+            do {
+                for await text in queue { try await outbound.write(.text(text)) }
+                guard !Task.isCancelled else { return }
+                try await outbound.close(.goingAway, reason: "the server is stopping")
+            } catch {
+                try? await outbound.close(.unexpectedServerError, reason: "the feed could not be written")
+            }
+        }
+    }
+
     func handle(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: AppRequestContext) async throws {
         var messages = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
         guard let caller = try await authenticate(&messages, outbound, context) else { return }
@@ -80,9 +95,7 @@ struct WebSocketController {
                                                                       tenantId: caller.tenantID)), outbound)
         let (id, queue) = services.hub.connect(caller)
         defer { services.hub.close(id) }
-        let writer = Task {
-            for await text in queue { try await outbound.write(.text(text)) }
-        }
+        let writer = Self.forward(queue, to: outbound)
         defer { writer.cancel() }
         while let message = try await messages.next() {
             guard case .text(let text) = message, let request = try? APIJSON.decoder.decode(ClientMessage.self, from: Data(text.utf8)) else {
