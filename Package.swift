@@ -92,6 +92,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "VigilIngest",
+            dependencies: ["VigilCore", "VigilStore", "VigilMedia", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "CoreMetrics", package: "swift-metrics")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "VigilVision",
             dependencies: ["VigilCore", "VigilConfig", "CVigilOpenCV", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
@@ -190,7 +196,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilConfig", "VigilMedia", "VigilPipeline", "VigilExport", "VigilVision", "VigilTracking",
-                "VigilRules", "VigilStore", "VigilWebhook", "VigilServer", "VigilJobs",
+                "VigilRules", "VigilStore", "VigilWebhook", "VigilServer", "VigilJobs", "VigilIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

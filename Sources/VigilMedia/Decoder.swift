@@ -15,6 +15,14 @@ final class Decoder {
         try ff("avcodec_open2") { avcodec_open2(allocated, codec, nil) }
     }
 
+    /// A decoder of single pictures with no container around them (JPEG images pushed by clients).
+    init(codec: UnsafePointer<AVCodec>) throws(MediaError) {
+        guard let allocated = avcodec_alloc_context3(codec) else { throw ffAllocationFailed("avcodec_alloc_context3") }
+        context = allocated
+        allocated.pointee.thread_count = 1
+        try ff("avcodec_open2") { avcodec_open2(allocated, codec, nil) }
+    }
+
     deinit {
         var pointer: UnsafeMutablePointer<AVCodecContext>? = context
         avcodec_free_context(&pointer)

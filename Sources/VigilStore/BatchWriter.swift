@@ -81,6 +81,13 @@ struct BatchWriter: Sendable {
                                                                                          'high', $3::timestamptz)::text)
                         """, ["\(runID)", low, high])
                 }
+                if let note = Self.eventsNotification(payload) {
+                    // Alerts on the WebSocket (any server): what this batch added or changed, delivered at commit.
+                    try session.query("""
+                        SELECT pg_notify('\(LiveChannels.events)', json_build_object('run', $1::int8, 'low', $2::timestamptz,
+                                                                                     'high', $3::timestamptz, 'changes', $4::json)::text)
+                        """, ["\(runID)", note.low, note.high, note.changes])
+                }
                 let keys = Array(batch.positions.keys)
                 let positions = keys.map { batch.positions[$0]! }
                 try session.query("""
@@ -145,6 +152,21 @@ struct BatchWriter: Sendable {
                 try session.copy(sql, [rows, trailer])
             }
         }
+    }
+
+    /// The live events notification of a batch, nil when it has no new event and no alert change. At
+    /// most 40 changes are named (the newest of each alert; a notification holds 8,000 bytes): live
+    /// feeds are a view, the table is the record.
+    static func eventsNotification(_ payload: SinkBatch) -> (low: String?, high: String?, changes: String)? {
+        let hasEvents = payload.eventMinTime <= payload.eventMaxTime
+        guard hasEvents || !payload.alertChanges.isEmpty else { return nil }
+        var latest: [String: SinkBatch.AlertChange] = [:]
+        for change in payload.alertChanges { latest["\(change.camera)/\(change.alertID)"] = change }
+        let changes = latest.values.sorted { $0.atMicros < $1.atMicros }.suffix(40).map { c in
+            "{\"camera\":\(c.camera),\"alert\":\(JSONText.string(c.alertID)),\"phase\":\(JSONText.string(c.phase))}"
+        }
+        return (hasEvents ? SQLText.timestamp(payload.eventMinTime) : nil, hasEvents ? SQLText.timestamp(payload.eventMaxTime) : nil,
+                "[" + changes.joined(separator: ",") + "]")
     }
 
     /// Brings the row of each alert's start up to its latest `update` or `end` (the last one of the batch

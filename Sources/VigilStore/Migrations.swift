@@ -33,6 +33,7 @@ public struct Migration: Sendable {
                   sql: String(decoding: PackageResources.v0008_processing_tasks_sql, as: UTF8.self)),
         Migration(version: 9, name: "export_files", sql: String(decoding: PackageResources.v0009_export_files_sql, as: UTF8.self)),
         Migration(version: 10, name: "camera_frames", sql: String(decoding: PackageResources.v0010_camera_frames_sql, as: UTF8.self)),
+        Migration(version: 11, name: "pushed_frames", sql: String(decoding: PackageResources.v0011_pushed_frames_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

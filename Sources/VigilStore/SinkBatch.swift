@@ -39,6 +39,10 @@ public struct SinkBatch: Sendable {
 
     public init() {}
 
+    /// Time range of the batch's new event rows (for the live ``LiveChannels/events`` notification).
+    public var eventMinTime: Int64 = .max
+    public var eventMaxTime: Int64 = .min
+
     mutating func touch(_ micros: Int64) {
         if micros < minTime { minTime = micros }
         if micros > maxTime { maxTime = micros }
@@ -145,6 +149,8 @@ public struct RowBuilder: Sendable {
                     atMicros: t, mediaTime: event.time.seconds, duration: event.duration, value: event.value,
                     peak: event.peakValue, message: event.message, attributes: attributes, evidence: event.evidence))
             } else {
+                batch.eventMinTime = min(batch.eventMinTime, t)
+                batch.eventMaxTime = max(batch.eventMaxTime, t)
                 Self.writeEvent(event, micros: t, camera: camera, run: runID, into: &batch.events)
             }
         case .row(let row):

@@ -24,9 +24,10 @@ struct PipelineJobExecutor: JobExecutor {
             throw VigilError(.invalidArgument, "job \(job.id): arguments are not those of a run job (\(error)): \(job.arguments)")
         }
         let jobFile = JobFile.isJob(arguments.file) ? try JobFile.load(arguments.file) : nil
-        let spec = try PipelineLoader(registry: StageKinds.registry).load(file: jobFile?.pipeline ?? arguments.file)
+        var spec = try PipelineLoader(registry: StageKinds.registry).load(file: jobFile?.pipeline ?? arguments.file)
         var overrides = jobFile?.inputs ?? [:]
         overrides.merge(arguments.inputs ?? [:]) { _, new in new }
+        StageKinds.substitutePushInputs(in: &spec, overrides: overrides)
         let window = TimeWindow(start: arguments.from.flatMap(ConfigValueParser.duration) ?? jobFile?.window.start,
                                 end: arguments.to.flatMap(ConfigValueParser.duration) ?? jobFile?.window.end)
         let first = arguments.rerun.flatMap(RerunPolicy.init(rawValue:)) ?? jobFile?.rerun

@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapLogging(logLevel)
         let logger = Logger(label: "vigil")
-        let spec: PipelineSpec
+        var spec: PipelineSpec
         var job: JobFile?
         do {
             if JobFile.isJob(file) { job = try JobFile.load(file) }
@@ -95,6 +95,8 @@ struct RunCommand: AsyncParsableCommand {
             let parts = input.split(separator: "=", maxSplits: 1)
             overrides[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
+        // `--input cam=push:12`: the source takes the frames clients push to camera 12.
+        StageKinds.substitutePushInputs(in: &spec, overrides: overrides)
         let window = TimeWindow(start: from.flatMap(ConfigValueParser.duration) ?? job?.window.start,
                                 end: to.flatMap(ConfigValueParser.duration) ?? job?.window.end)
         if let start = window.start, let end = window.end, end <= start {

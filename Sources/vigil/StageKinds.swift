@@ -1,5 +1,6 @@
 import VigilCore
 import VigilExport
+import VigilIngest
 import VigilMedia
 import VigilPipeline
 import VigilRules
@@ -14,6 +15,7 @@ enum StageKinds {
     static let all: [any StageSpec.Type] = [
         // sources
         VideoSourceSpec.self,
+        PushSourceSpec.self,
         // transforms
         DetectSpec.self,
         TrackSpec.self,
@@ -30,4 +32,17 @@ enum StageKinds {
     ]
 
     static var registry: StageRegistry { StageRegistry(all) }
+
+    /// Sources whose input is a push camera (`push:`, as a processing task over such a camera gives it)
+    /// become `push` sources bound to that camera, whatever kind the pipeline file names: any one-source
+    /// pipeline runs on frames that clients push.
+    static func substitutePushInputs(in spec: inout PipelineSpec, overrides: [String: String]) {
+        for index in spec.components.indices where spec.components[index].role == .source {
+            let id = spec.components[index].id
+            guard PushSourceSpec.isPushInput(overrides[id]), spec.components[index].typeName != PushSourceSpec.typeName else { continue }
+            let camera = overrides[id].flatMap { Int($0.dropFirst(PushSourceSpec.inputScheme.count)) }
+            spec.components[index].spec = PushSourceSpec(camera: camera)
+            spec.components[index].typeName = PushSourceSpec.typeName
+        }
+    }
 }

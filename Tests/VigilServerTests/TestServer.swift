@@ -74,7 +74,7 @@ struct TestServer: Sendable {
     }
 
     func request(_ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, body: String? = nil,
-                 headers extra: [(String, String)] = []) async throws -> Reply {
+                 bytes: [UInt8]? = nil, headers extra: [(String, String)] = []) async throws -> Reply {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -83,6 +83,8 @@ struct TestServer: Sendable {
             request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
         } else if let body {
             request.body = .bytes(ByteBuffer(string: body))
+        } else if let bytes {
+            request.body = .bytes(ByteBuffer(bytes: bytes))
         }
         for (name, value) in extra { request.headers.replaceOrAdd(name: name, value: value) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))

@@ -30,6 +30,18 @@ public struct ServerConfiguration: Sendable {
     public var pipelinesDirectory = "Pipelines"
     /// How long a finished export file can be downloaded, in seconds.
     public var exportRetention: TimeInterval = 24 * 3600
+    /// Frames pushed by clients (`/api/v1/ingest`, `frame` messages on `/ws`).
+    public var ingest = Ingest()
+
+    public struct Ingest: Sendable {
+        /// A larger JPEG is refused (413 / `too_large`); HTTP bodies are also bounded by `maxBodyBytes`.
+        public var maxFrameBytes = 1 << 20
+        /// Per camera; faster frames are refused (429 / `too_fast`), with a burst of one second's worth.
+        public var framesPerSecond = 30
+        /// A camera keeps its frames this long (seconds) for the worker's `push` source.
+        public var retention: TimeInterval = 10
+        public init() {}
+    }
 
     /// Token-bucket policies (see `RateLimiter`).
     public struct Limits: Sendable {

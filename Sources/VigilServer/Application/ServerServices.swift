@@ -31,6 +31,8 @@ struct ServerServices: Sendable {
     let hub: Hub
     let tracking: TrackingFeed
     let frames: FrameFeed
+    let alertsFeed: EventFeed
+    let ingest: FrameIngest
     let standingCache: SessionStandingCache
     let partitions: PartitionKeeper
     var activity: ActivityRepository { audit.activity }

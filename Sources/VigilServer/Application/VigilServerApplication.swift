@@ -40,6 +40,8 @@ public struct VigilServerApplication {
             passwords: try await Passwords.make(cost: configuration.bcryptCost), mailer: mailer, limits: RateLimits(configuration.limits),
             audit: AuditLog(database: database, hub: hub, partitions: partitions, logger: logger), hub: hub,
             tracking: TrackingFeed(database: database, logger: logger), frames: FrameFeed(database: database),
+            alertsFeed: EventFeed(hub: hub, events: EventRepository(database: database), database: database, logger: logger),
+            ingest: FrameIngest(frames: PushedFrameRepository(database: database), settings: configuration.ingest),
             standingCache: SessionStandingCache(), partitions: partitions)
         self.configuration = configuration
         self.services = services
@@ -68,6 +70,7 @@ public struct VigilServerApplication {
         ExportController(services: services).register(on: api.group("export"))
         AnalyticsController(services: services).register(on: api.group("analytics"))
         MediaController(services: services).register(on: api.group("media"))
+        IngestController(services: services, ingest: services.ingest).register(on: api.group("ingest"))
         EventController(services: services).register(on: api.group("events"))
         TrackController(services: services).register(on: api.group("tracks"))
         TrackPointController(services: services).register(on: api.group("track-points"))
@@ -92,7 +95,7 @@ public struct VigilServerApplication {
         let configuration = self.configuration
         let address = BindAddress.hostname(configuration.host, port: configuration.port)
         let server: HTTPServerBuilder
-        let webSocket = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(maxFrameSize: 1 << 16))
+        let webSocket = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(maxFrameSize: WebSocketController.maxMessageBytes(configuration.ingest)))
         if let cert = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
             let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .file(key))
@@ -105,7 +108,8 @@ public struct VigilServerApplication {
                            configuration: .init(address: address, serverName: "Vigil"),
                            services: [PartitionService(keeper: services.partitions), HubShutdown(hub: services.hub),
                                       ExportExpiryService(exports: services.exports, logger: services.logger),
-                                      TrackingFeedService(feed: services.tracking), FrameFeedService(feed: services.frames)],
+                                      TrackingFeedService(feed: services.tracking), FrameFeedService(feed: services.frames),
+                                      EventFeedService(feed: services.alertsFeed)],
                            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
                            logger: services.logger)
     }
@@ -157,6 +161,14 @@ struct TrackingFeedService: Service {
     func run() async throws {
         try? await cancelWhenGracefulShutdown { await feed.run() }
         feed.closeAll()
+    }
+}
+
+/// Listens for committed events while the server runs (live alerts on `/ws`).
+struct EventFeedService: Service {
+    let feed: EventFeed
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await feed.run() }
     }
 }
 

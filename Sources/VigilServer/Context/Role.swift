@@ -9,6 +9,8 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     var writesCameras: Bool { self == .admin || self == .supervisor }
     /// Whether the role starts and stops processing on the cameras it sees.
     var runsTasks: Bool { self == .admin || self == .supervisor || self == .operator }
+    /// Whether the role may push frames to the push cameras it sees (everyone but viewers, who only read).
+    var pushesFrames: Bool { self != .viewer }
     /// Whether the role manages users (admin: all; supervisor: in their tenant).
     var managesUsers: Bool { self == .admin || self == .supervisor }
     /// Roles a caller of this role may give to others.

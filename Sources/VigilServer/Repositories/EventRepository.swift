@@ -81,6 +81,33 @@ struct EventRepository: Sendable {
         return try await database.query(text, binding: sql.binds, doing: "reading an event").first.map { try Self.event(Row($0)) }
     }
 
+    /// What one sink batch of `run` added (events timed `low`...`high`) and changed (alerts by camera and
+    /// id), as the caller may see it: for the live alerts of ``EventFeed``.
+    /// `isNew`: the row was added by the batch (else only changed by it).
+    func live(run: Int, low: String?, high: String?, changes: [(camera: Int, alert: String)],
+              scope: Scope) async throws -> [(event: StoredEvent, isNew: Bool)] {
+        var sql = SQLBuilder()
+        var which: [String] = []
+        var added = "false"
+        if let low, let high {
+            added = "e.time BETWEEN \(sql.bind(low))::timestamptz AND \(sql.bind(high))::timestamptz"
+            which.append(added)
+        }
+        if !changes.isEmpty {
+            which.append("(e.camera_id, e.alert_id) IN (SELECT * FROM unnest(\(sql.bind(.array(changes.map(\.camera))))::int4[], "
+                         + "\(sql.bind(.array(changes.map(\.alert))))::text[]))")
+        }
+        guard !which.isEmpty else { return [] }
+        let text = """
+            SELECT \(Self.columns), \(added) FROM events e JOIN cameras c ON c.id = e.camera_id
+            WHERE e.run_id = \(sql.bind(run)) AND (\(which.joined(separator: " OR "))) AND \(scope.cameras("c", &sql))
+            ORDER BY e.time, e.id LIMIT 1000
+            """
+        return try await database.query(text, binding: sql.binds, doing: "reading live events").map {
+            (try Self.event(Row($0)), $0.last?.bool ?? false)
+        }
+    }
+
     /// For the audit log only: the tenant owning the camera of an event the caller could not see.
     func unscopedOwner(_ id: Int) async throws -> Int? {
         var sql = SQLBuilder()

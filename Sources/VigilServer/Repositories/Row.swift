@@ -26,6 +26,7 @@ struct Row {
     func optionalDouble(_ i: Int) -> Double? { values[i].double }
     func optionalText(_ i: Int) -> String? { values[i].text }
     func optionalTime(_ i: Int) -> Date? { values[i].time }
+    func optionalBool(_ i: Int) -> Bool? { values[i].bool }
     func optionalUUID(_ i: Int) -> UUID? { values[i].text.flatMap(UUID.init(uuidString:)) }
     /// A JSON column selected as `::text`, decoded as a free-form object.
     func json(_ i: Int) -> JSONValue { values[i].text.flatMap { try? Self.decoder.decode(JSONValue.self, from: Data($0.utf8)) } ?? .object([:]) }

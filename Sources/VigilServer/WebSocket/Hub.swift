@@ -20,12 +20,14 @@ final class Hub: Sendable {
     }
 
     /// Channels a client may subscribe to, and who may read them.
-    static let channels: Set<String> = ["activity", "security"]
+    static let channels: Set<String> = ["activity", "security", "alerts"]
 
     private struct Subscriber {
         var caller: Caller
         var channels: Set<String>
         var continuation: AsyncStream<String>.Continuation
+        /// Cameras this connection pushed frames to: it gets their alerts without subscribing.
+        var pushedCameras: Set<Int> = []
     }
 
     private let subscribers = Mutex<[UUID: Subscriber]>([:])
@@ -75,6 +77,35 @@ final class Hub: Sendable {
 
     func unsubscribe(_ id: UUID, from channel: String) {
         subscribers.withLock { s in s[id]?.channels.remove(channel) }
+    }
+
+    /// The connection pushed a frame to `camera` (which its caller may push to): their alerts come back on it.
+    func follow(_ id: UUID, camera: Int) {
+        subscribers.withLock { s in _ = s[id]?.pushedCameras.insert(camera) }
+    }
+
+    /// A connection that wants alerts: of every camera its caller sees (subscribed to `alerts`), or of the
+    /// cameras it pushed frames to. ``EventFeed`` reads the alerts with each caller's scope.
+    struct AlertListener: Sendable {
+        var id: UUID
+        var caller: Caller
+        var all: Bool
+        var cameras: Set<Int>
+    }
+
+    func alertListeners() -> [AlertListener] {
+        subscribers.withLock { s in
+            s.compactMap { id, sub in
+                let all = sub.channels.contains("alerts")
+                return all || !sub.pushedCameras.isEmpty ? AlertListener(id: id, caller: sub.caller, all: all, cameras: sub.pushedCameras) : nil
+            }
+        }
+    }
+
+    /// Queues `text` for one connection (what ``EventFeed`` read for its caller).
+    func send(_ text: String, to id: UUID) {
+        guard let continuation = subscribers.withLock({ $0[id]?.continuation }) else { return }
+        if case .dropped = continuation.yield(text) { dropped.increment() }
     }
 
     func publish(_ message: Message) {

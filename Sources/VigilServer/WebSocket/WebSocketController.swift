@@ -26,11 +26,22 @@ struct WebSocketController {
         var type: String
         var token: String?
         var channel: String?
+        /// `frame`: the push camera, the JPEG in base64, and optionally when it was taken (ISO 8601).
+        var cameraId: Int?
+        var data: String?
+        var timestamp: String?
+    }
+
+    /// The largest message taken: a frame of the largest JPEG the server takes, in base64, with its JSON.
+    static func maxMessageBytes(_ ingest: ServerConfiguration.Ingest) -> Int {
+        max(64 << 10, ingest.maxFrameBytes / 3 * 4 + 4096)
     }
 
     private struct Reply: Encodable {
         var type: String
         var channel: String?
+        var cameraId: Int?
+        var seq: Int?
         var code: String?
         var message: String?
         var user: UserSummary?
@@ -73,6 +84,36 @@ struct WebSocketController {
         }
     }
 
+    /// A `frame` message: stored for the camera's `push` source (see ``FrameIngest``), and the camera's
+    /// alerts come back on this connection. The answer is `frame_accepted` with the frame's sequence
+    /// number, or an error naming what was wrong; either way the connection goes on.
+    private func push(_ message: ClientMessage, caller: Caller, connection: UUID) async -> Reply {
+        func error(_ code: String, _ text: String) -> Reply { Reply(type: "error", cameraId: message.cameraId, code: code, message: text) }
+        guard let camera = message.cameraId, (1...Int(Int32.max)).contains(camera) else {
+            return error("bad_message", "a frame message needs camera_id, the push camera's id")
+        }
+        guard let data = message.data, let jpeg = Data(base64Encoded: data, options: .ignoreUnknownCharacters), !jpeg.isEmpty else {
+            return error(FrameIngest.Refusal.Code.badFrame.rawValue, "data must be the JPEG image in base64")
+        }
+        var captured: Date?
+        if let timestamp = message.timestamp {
+            guard let time = APIJSON.parseTime(timestamp) else {
+                return error("bad_message", "timestamp: expected an ISO 8601 time like 2026-12-01T10:00:00.040Z")
+            }
+            captured = time
+        }
+        do {
+            let accepted = try await services.ingest.accept([UInt8](jpeg), camera: camera, capturedAt: captured, caller: caller)
+            services.hub.follow(connection, camera: camera)
+            return Reply(type: "frame_accepted", cameraId: camera, seq: accepted.seq)
+        } catch let refusal as FrameIngest.Refusal {
+            return error(refusal.code.rawValue, refusal.message)
+        } catch {
+            services.logger.warning("a pushed frame was not stored", metadata: ["camera": "\(camera)", "error": "\(error)"])
+            return Reply(type: "error", cameraId: camera, code: "unavailable", message: "the frame could not be stored; try again")
+        }
+    }
+
     /// Writes a subscriber's queue to its socket. When the writing stops — a write failed (the client
     /// went), or the queue was finished (the server is stopping) — the socket is closed, which also ends
     /// the handler's read loop, so no connection outlives its feed.
@@ -89,7 +130,7 @@ struct WebSocketController {
     }
 
     func handle(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: AppRequestContext) async throws {
-        var messages = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
+        var messages = inbound.messages(maxSize: Self.maxMessageBytes(services.configuration.ingest)).makeAsyncIterator()
         guard let caller = try await authenticate(&messages, outbound, context) else { return }
         try await send(Reply(type: "authenticated", user: UserSummary(id: caller.userID, username: caller.username, role: caller.role,
                                                                       tenantId: caller.tenantID)), outbound)
@@ -116,6 +157,8 @@ struct WebSocketController {
             case "unsubscribe":
                 services.hub.unsubscribe(id, from: request.channel ?? "")
                 try await send(Reply(type: "unsubscribed", channel: request.channel), outbound)
+            case "frame":
+                try await send(await push(request, caller: caller, connection: id), outbound)
             case "ping":
                 try await send(Reply(type: "pong"), outbound)
             case "authenticate":
