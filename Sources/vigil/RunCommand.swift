@@ -96,7 +96,7 @@ struct RunCommand: AsyncParsableCommand {
             overrides[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         // `--input cam=push:12`: the source takes the frames clients push to camera 12.
-        StageKinds.substitutePushInputs(in: &spec, overrides: overrides)
+        let pushCameras = StageKinds.substitutePushInputs(in: &spec, overrides: overrides)
         let window = TimeWindow(start: from.flatMap(ConfigValueParser.duration) ?? job?.window.start,
                                 end: to.flatMap(ConfigValueParser.duration) ?? job?.window.end)
         if let start = window.start, let end = window.end, end <= start {
@@ -108,6 +108,7 @@ struct RunCommand: AsyncParsableCommand {
                                  rerun: try RerunPolicy.fromFlags(resume: resume, replace: replace) ?? job?.rerun,
                                  renderer: OpenCVRenderer())
         options.clipMaker = MediaClipMaker()
+        options.cameras = pushCameras   // pushed frames' results belong to the camera they were pushed to
         do {
             try FootageSettings.apply(job, spec: spec, overrides: overrides, to: &options)
         } catch {

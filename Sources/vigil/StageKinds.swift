@@ -36,13 +36,18 @@ enum StageKinds {
     /// Sources whose input is a push camera (`push:`, as a processing task over such a camera gives it)
     /// become `push` sources bound to that camera, whatever kind the pipeline file names: any one-source
     /// pipeline runs on frames that clients push.
-    static func substitutePushInputs(in spec: inout PipelineSpec, overrides: [String: String]) {
+    /// Returns the cameras named in the inputs (`push:12`), for the run to bind its results to.
+    @discardableResult
+    static func substitutePushInputs(in spec: inout PipelineSpec, overrides: [String: String]) -> [String: Int] {
+        var cameras: [String: Int] = [:]
         for index in spec.components.indices where spec.components[index].role == .source {
             let id = spec.components[index].id
             guard PushSourceSpec.isPushInput(overrides[id]), spec.components[index].typeName != PushSourceSpec.typeName else { continue }
             let camera = overrides[id].flatMap { Int($0.dropFirst(PushSourceSpec.inputScheme.count)) }
             spec.components[index].spec = PushSourceSpec(camera: camera)
             spec.components[index].typeName = PushSourceSpec.typeName
+            if let camera { cameras[id] = camera }
         }
+        return cameras
     }
 }

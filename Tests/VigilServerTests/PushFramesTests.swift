@@ -190,6 +190,67 @@ import Glibc
     }
 }
 
+
+extension PushFramesTests {
+    @Test func httpIngestTakesAWholeJPEGAndRefusesTheRestStoringNothing() async throws {
+        let small = try await JPEGHeaderTests.ffmpegJPEG()
+        let large = try await JPEGHeaderTests.ffmpegJPEG(["-vf", "scale=1280:960", "-q:v", "1"])
+        try #require(small.count < 20_000 && large.count > 20_000, "\(small.count) and \(large.count) bytes")
+        try await TestServer.with({ $0.ingest.maxFrameBytes = 20_000; $0.ingest.framesPerSecond = 3 }) { server in
+            let admin = try await server.account("admin", role: .admin)
+            let a = try await server.tenant("tenant-a", admin: admin, cameras: ["a-phone", "a-rtsp"])
+            let b = try await server.tenant("tenant-b", admin: admin, cameras: ["b-phone"])
+            for camera in [a.cameras[0], b.cameras[0]] {
+                #expect(try await server.request(.PATCH, "/api/v1/cameras/\(camera)", token: admin.token, json: ["url": "push:"]).status == 200)
+            }
+            let sa = try await server.account("super-a", role: .supervisor, tenant: a.id)
+            let viewer = try await server.account("viewer-a", role: .viewer, tenant: a.id)
+            let jpeg = [("Content-Type", "image/jpeg")]
+            func push(_ camera: Int, _ bytes: [UInt8], token: String?, headers: [(String, String)] = jpeg,
+                      query: String = "") async throws -> TestServer.Reply {
+                try await server.request(.POST, "/api/v1/ingest/\(camera)\(query)", token: token, bytes: bytes, headers: headers)
+            }
+            let stored = { try await server.strings("SELECT count(*) FROM pushed_frames") }
+
+            let ok = try await push(a.cameras[0], small, token: sa.token, query: "?captured_at=2026-12-01T10:00:00.040Z")
+            #expect(ok.status == 202, "\(ok.body)")
+            #expect(ok["width"] as? Int == 176 && ok["height"] as? Int == 144 && (ok["seq"] as? Int ?? 0) > 0)
+            #expect(try await server.strings("SELECT camera_id, captured_at = '2026-12-01T10:00:00.040Z', length(jpeg) FROM pushed_frames")
+                    == ["\(a.cameras[0])|true|\(small.count)"])
+
+            // Refused, with the reason, and nothing stored.
+            let refusals: [(TestServer.Reply, Int, String?)] = [
+                (try await push(a.cameras[0], Array("not a picture".utf8), token: sa.token), 400, "bad_frame"),
+                (try await push(a.cameras[0], Array(small.dropLast(200)), token: sa.token), 400, "bad_frame"),
+                (try await push(a.cameras[0], large, token: sa.token), 413, "too_large"),
+                (try await push(a.cameras[0], small, token: sa.token, headers: [("Content-Type", "text/plain")]), 415, nil),
+                (try await push(a.cameras[1], small, token: sa.token), 409, "not_push_camera"),
+                (try await push(b.cameras[0], small, token: sa.token), 404, "not_found"),     // another tenant's
+                (try await push(999_999, small, token: sa.token), 404, "not_found"),
+                (try await push(a.cameras[0], small, token: viewer.token), 403, "forbidden"),
+                (try await push(a.cameras[0], small, token: nil), 401, nil),
+                (try await push(a.cameras[0], small, token: sa.token, query: "?captured_at=yesterday"), 400, nil),
+            ]
+            for (reply, status, code) in refusals {
+                #expect(reply.status == status, "\(reply.body)")
+                if let code { #expect(reply.errorCode == code, "\(reply.body)") }
+            }
+            #expect(try await stored() == ["1"])
+            // More than 3 a second for one camera: some are refused with Retry-After, the others stored.
+            var statuses: [Int] = []
+            for _ in 0..<8 {
+                let reply = try await push(a.cameras[0], small, token: sa.token)
+                statuses.append(reply.status)
+                if reply.status == 429 { #expect(reply.headers.first(name: "Retry-After") != nil && reply.errorCode == "rate_limited") }
+            }
+            #expect(statuses.contains(429) && statuses.allSatisfy { $0 == 202 || $0 == 429 }, "\(statuses)")
+            #expect(try await stored() == ["\(1 + statuses.filter { $0 == 202 }.count)"])
+            let metrics = try await server.get("/metrics").body
+            #expect(metrics.contains("vigil_ingest_frames_total{result=\"bad_frame\"}") && metrics.contains("result=\"too_large\""))
+        }
+    }
+}
+
 /// Texts a socket received, shared with the test.
 private final class Inbox: Sendable {
     let texts = Mutex<[String]>([])
