@@ -10,6 +10,7 @@ public final class RunProgress: Sendable {
         var truncations: [String: Truncation] = [:]
         /// Component id -> the first failure upstream of it.
         var upstreamFailures: [String: String] = [:]
+        var dropped = 0
     }
     private let state = Mutex(State())
 
@@ -19,6 +20,12 @@ public final class RunProgress: Sendable {
     public func expectFrames(_ count: Int, source: String) { state.withLock { $0.expected[source] = count } }
 
     public func frameDone(source: String) { state.withLock { $0.done[source, default: 0] += 1 } }
+
+    /// Messages a component's full queue dropped (live sources keeping the newest frames).
+    public func dropped(_ count: Int) { state.withLock { $0.dropped += count } }
+
+    /// Messages dropped so far over all components.
+    public var droppedCount: Int { state.withLock { $0.dropped } }
 
     /// A source reports, before it ends its output, that its file was cut short and it stopped there
     /// (``TruncationPolicy/complete``). Sinks reading the source see it once their input has ended.

@@ -142,7 +142,8 @@ public final class PipelineRunner: Sendable {
         context.renderer = options.renderer
         context.clipMaker = options.clipMaker
         let dropped = droppedCounter(component.id)
-        context.countDropped = { dropped.increment(by: $0) }
+        let progress = self.progress
+        context.countDropped = { dropped.increment(by: $0); progress.dropped($0) }
         context.metrics = metrics
         return context
     }

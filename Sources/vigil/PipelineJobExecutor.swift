@@ -44,7 +44,7 @@ struct PipelineJobExecutor: JobExecutor {
 
         guard let (source, folder) = jobFile?.folderInputs.first else {
             try FootageSettings.apply(jobFile, spec: spec, overrides: options.inputOverrides, to: &options)
-            let summary = try await run(spec, options, control)
+            let summary = try await run(spec, options, control, reporting: live ? claimed : nil)
             return try result(["runs": [summary]], stopped: summary.status == .stopped)
         }
         // One run per recording of the folder (its own inputs, so its own rows, checkpoints and rerun rules).
@@ -69,8 +69,22 @@ struct PipelineJobExecutor: JobExecutor {
                           stopped: summaries.count < files.count || summaries.last?.status == .stopped)
     }
 
-    private func run(_ spec: PipelineSpec, _ options: RunOptions, _ control: JobControl) async throws -> RunSummary {
-        let summary = try await PipelineRunner(spec: spec, options: options, shutdown: control.shutdown).run()
+    /// Runs the pipeline; with `reporting`, a live job's frames and dropped frames go to its `progress`
+    /// every 2 s (for `/ws/system` and the task's status on any server).
+    private func run(_ spec: PipelineSpec, _ options: RunOptions, _ control: JobControl,
+                     reporting claimed: ClaimedJob? = nil) async throws -> RunSummary {
+        let progress = RunProgress()
+        let reporter = claimed.map { claimed in
+            Task { [queue] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(2))
+                    let done = progress.snapshot.done, dropped = progress.droppedCount
+                    try? await queue.recordProgress(claimed, progress: #"{"frames": \#(done), "dropped_frames": \#(dropped)}"#)
+                }
+            }
+        }
+        defer { reporter?.cancel() }
+        let summary = try await PipelineRunner(spec: spec, options: options, shutdown: control.shutdown, progress: progress).run()
         if summary.status == .failed {
             // A lost lease is not the job's failure: the worker gives the job up without recording anything.
             if summary.errors.contains(where: { $0.contains(RunStore.leaseLostPhrase) }) {

@@ -82,6 +82,8 @@ public struct VigilServerApplication {
         let sockets = WebSocketController(services: services, authenticator: authenticator)
         sockets.register(on: ws)
         TrackingSocketController(services: services, sockets: sockets).register(on: ws)
+        FramesSocketController(services: services, sockets: sockets).register(on: ws)
+        SystemSocketController(services: services, sockets: sockets).register(on: ws)
         return router
     }
 
