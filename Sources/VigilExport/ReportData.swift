@@ -19,9 +19,14 @@ struct ReportData {
 
     static let heatColumns = 40, heatRows = 24, dwellBins = 12
 
-    static func load(_ db: Database, from: Date?, to: Date?, cameras: [String]) async throws -> ReportData {
-        let ids = try await db.cameraIDs(named: cameras)
-        let cameraFilter = ids.isEmpty ? "" : " AND t.camera_id = ANY('{\(ids.map(String.init).joined(separator: ","))}'::int[])"
+    /// `tenantID`: only that tenant's cameras (the named ones among them; all of them when none is named).
+    static func load(_ db: Database, from: Date?, to: Date?, cameras: [String], tenantID: Int? = nil) async throws -> ReportData {
+        let ids = try await db.cameraIDs(named: cameras, tenantID: tenantID)
+        func only(_ column: String) -> String {
+            if !ids.isEmpty { return " AND \(column) = ANY('{\(ids.map(String.init).joined(separator: ","))}'::int[])" }
+            return tenantID.map { " AND \(column) IN (SELECT id FROM cameras WHERE tenant_id = \($0))" } ?? ""
+        }
+        let cameraFilter = only("t.camera_id")
         // The range: as given, else the extent of the track points.
         let extent = try await db.rows(sql: "SELECT min(t.time), max(t.time) FROM track_points t WHERE true\(cameraFilter)",
                                        doing: "reading the time range")
@@ -95,7 +100,7 @@ struct ReportData {
             """, doing: "reading line counts")
         data.lineCounts = lines.map { ($0[0].text ?? "", $0[1].double ?? 0) }
 
-        let dayFilter = ids.isEmpty ? "" : " AND d.camera_id = ANY('{\(ids.map(String.init).joined(separator: ","))}'::int[])"
+        let dayFilter = only("d.camera_id")
         let daily = try await db.rows(sql: """
             SELECT d.day::text, c.name, d.subject, round(d.monitored_seconds::numeric / 3600, 2)::text, d.alerts, d.info, d.warning,
                    d.critical, round(d.alerts_per_hour::numeric, 2)::text, round(d.risk_score::numeric, 1)::text

@@ -15,8 +15,9 @@ public enum ReportExport {
     public static let chartIDs = ["objects-over-time", "occupancy-and-alerts", "dwell-distribution", "map-heat", "line-counts"]
 
     @discardableResult
-    public static func run(database: Database, from: Date?, to: Date?, cameras: [String], path: String) async throws -> Result {
-        let data = try await ReportData.load(database, from: from, to: to, cameras: cameras)
+    public static func run(database: Database, from: Date?, to: Date?, cameras: [String], tenantID: Int? = nil,
+                           path: String) async throws -> Result {
+        let data = try await ReportData.load(database, from: from, to: to, cameras: cameras, tenantID: tenantID)
         let clock = { (t: Double) -> String in
             let s = OverlayStamp.text(Date(timeIntervalSince1970: t))
             let span = data.to.timeIntervalSince(data.from)

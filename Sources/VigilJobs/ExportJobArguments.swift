@@ -22,6 +22,11 @@ public struct ExportJobArguments: Codable, Sendable, Equatable {
     /// The API's export request this file is for: the worker writes it to a temporary folder (`path` is
     /// then only the file's name) and stores it in the database for download (``ExportFileStore``).
     public var request: Int?
+    /// `analytics-report`: the analytics report (`vigil export report`) of the range and cameras, one
+    /// self-contained HTML file, instead of a table (`dataset` and `format` are then `report` and `html`).
+    public var kind: String?
+
+    public static let analyticsReport = "analytics-report"
 
     public init(dataset: String, format: String, path: String, from: String? = nil, to: String? = nil,
                 cameras: [String]? = nil, classes: [String]? = nil, globalIDs: [Int]? = nil, run: Int? = nil, tenant: Int? = nil,
@@ -32,7 +37,7 @@ public struct ExportJobArguments: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case dataset, format, path, from, to, cameras, classes, run, tenant, request
+        case dataset, format, path, from, to, cameras, classes, run, tenant, request, kind
         case globalIDs = "global_ids"
     }
 }

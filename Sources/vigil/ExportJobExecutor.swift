@@ -20,6 +20,7 @@ struct ExportJobExecutor: JobExecutor {
         } catch {
             throw VigilError(.invalidArgument, "job \(job.id): arguments are not those of an export job (\(error)): \(job.arguments)")
         }
+        if arguments.kind == ExportJobArguments.analyticsReport { return try await report(arguments, job: job) }
         let (query, format) = try Self.query(arguments)
         let database = queue.database
         let expected = try await database.count(query)
@@ -41,6 +42,24 @@ struct ExportJobExecutor: JobExecutor {
             result["request"] = request
         }
         logger.info("export written", metadata: ["job.id": "\(job.id)", "rows": "\(rows)", "path": "\(arguments.path)"])
+        return String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// The analytics report of the arguments' range, cameras and tenant: its HTML (charts inline) is the file.
+    private func report(_ arguments: ExportJobArguments, job: Job) async throws -> String? {
+        let staging = try Self.stagingFolder(job: job.id)
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        let name = arguments.request == nil ? arguments.path : staging + "/" + URL(fileURLWithPath: arguments.path).lastPathComponent
+        let written = try await ReportExport.run(database: queue.database, from: try arguments.from.map { try parseTime($0, "from") },
+                                                 to: try arguments.to.map { try parseTime($0, "to") }, cameras: arguments.cameras ?? [],
+                                                 tenantID: arguments.tenant, path: name)
+        var result: [String: Any] = ["path": arguments.path, "kind": ExportJobArguments.analyticsReport, "charts": written.charts.count]
+        if let request = arguments.request {
+            result["size"] = try await ExportFileStore(database: queue.database).store(request: request, file: written.path,
+                                                                                        contentType: "text/html; charset=utf-8")
+            result["request"] = request
+        }
+        logger.info("analytics report written", metadata: ["job.id": "\(job.id)", "path": "\(arguments.path)"])
         return String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self)
     }
 

@@ -145,6 +145,24 @@ import Glibc
             #expect(bRows.status == 200 && bRows.body.contains("b-secret") && !bRows.body.contains("a-plaza") && !bRows.body.contains("a-street"))
             #expect(try await server.get("/api/v1/export/jobs/\(otherID)/status", token: sa.token).status == 404)
 
+            // The analytics report of tenant A: one self-contained HTML file with its charts, of A's cameras only.
+            let report = try await server.post("/api/v1/export/analytics-report", token: sa.token, [String: Any]())
+            let reportID = try #require(report["id"] as? Int, "\(report.body)")
+            #expect(report.status == 202 && report["kind"] as? String == "analytics-report")
+            #expect(try await Self.waitForExport(server, reportID, token: sa.token)["state"] as? String == "completed")
+            let page = try await server.get("/api/v1/export/jobs/\(reportID)/download", token: sa.token)
+            #expect(page.status == 200 && page.headers.first(name: "Content-Type") == "text/html; charset=utf-8")
+            #expect(page.headers.first(name: "Content-Disposition")?.contains("vigil-report-\(reportID).html") == true)
+            #expect(page.body.contains("<svg") && page.body.contains("Objects over time per camera"))
+            #expect(page.body.contains("a-plaza") && page.body.contains("a-street") && !page.body.contains("b-secret"))
+            #expect(try await server.get("/api/v1/export/jobs/\(reportID)/status", token: sb.token).status == 404)
+            let bReport = try await server.post("/api/v1/export/analytics-report", token: sb.token, [String: Any]())
+            let bReportID = try #require(bReport["id"] as? Int, "\(bReport.body)")
+            #expect(try await Self.waitForExport(server, bReportID, token: sb.token)["state"] as? String == "completed")
+            let bPage = try await server.get("/api/v1/export/jobs/\(bReportID)/download", token: sb.token)
+            #expect(bPage.body.contains("b-secret") && !bPage.body.contains("a-plaza"))
+            #expect(try await server.post("/api/v1/export/analytics-report", token: sa.token, ["camera_ids": [b.cameras[0]]]).status == 404)
+
             // Once the retention has passed the file is gone: 410, and the status says expired.
             _ = try await server.strings("UPDATE export_files SET stored_at = now() - interval '25 hours' WHERE request_id = \(id)")
             let gone = try await server.get("/api/v1/export/jobs/\(id)/download", token: sa.token)

@@ -18,6 +18,7 @@ struct ExportController {
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post("tracking-data", use: trackingData)
+        group.post("analytics-report", use: analyticsReport)
         group.get("jobs/:id/status", use: status)
         group.get("jobs/:id/download", use: download)
     }
@@ -67,6 +68,35 @@ struct ExportController {
         await services.record("export.tracking_data", .success, context: context, target: "export:\(id)",
                               details: ["dataset": .string(dataset.rawValue), "format": .string(format.rawValue),
                                         "cameras": .array(cameras.map { .number(Double($0.id)) })])
+        guard let status = try await services.exports.status(id, scope: caller.scope) else { throw APIError.notFound("export job") }
+        return .init(status: .accepted, headers: [.location: status.statusUrl], response: status)
+    }
+
+    struct AnalyticsReportRequest: Decodable {
+        var from: Date?
+        var to: Date?
+        var cameraIds: [Int]?
+    }
+
+    /// `POST /analytics-report {from?, to?, camera_ids?}`: the analytics report (`vigil export report`:
+    /// objects over time, occupancy and alerts, dwell, map heat, line counts, daily statistics with risk
+    /// scores, the alert list) of what the caller sees, as one self-contained HTML file.
+    @Sendable func analyticsReport(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<ExportStatus> {
+        let caller = try context.caller()
+        let body = try await request.json(AnalyticsReportRequest.self, context: context)
+        if let from = body.from, let to = body.to, from >= to { throw APIError.unprocessable("from: must be before to") }
+        let (tenant, cameras) = try await cameras(body.cameraIds, caller: caller)
+        let time = APIJSON.timeFormat
+        var arguments = ExportJobArguments(dataset: "report", format: "html", path: "", from: body.from.map { $0.formatted(time) },
+                                           to: body.to.map { $0.formatted(time) }, cameras: cameras.isEmpty ? nil : cameras.map(\.name),
+                                           tenant: tenant)
+        arguments.kind = ExportJobArguments.analyticsReport
+        let id = try await services.exports.create(NewExport(
+            tenantID: tenant, kind: ExportJobArguments.analyticsReport, dataset: "report", format: "html", fileExtension: "html",
+            cameraIDs: cameras.map(\.id), createdBy: caller.userID, retentionSeconds: Int(services.configuration.exportRetention),
+            arguments: arguments))
+        await services.record("export.analytics_report", .success, context: context, target: "export:\(id)",
+                              details: ["cameras": .array(cameras.map { .number(Double($0.id)) })])
         guard let status = try await services.exports.status(id, scope: caller.scope) else { throw APIError.notFound("export job") }
         return .init(status: .accepted, headers: [.location: status.statusUrl], response: status)
     }
