@@ -15,6 +15,8 @@ public enum OverlayExport {
         public var output: String
         public var geometry: OverlayGeometry
         public var settings: VideoWriter.Settings
+        /// The camera's id when the caller knows it (the API, scoped): names are unique only within a tenant.
+        public var cameraID: Int?
         public init(runID: Int, camera: String, source: String, output: String, geometry: OverlayGeometry = OverlayGeometry(),
                     settings: VideoWriter.Settings = VideoWriter.Settings()) {
             self.runID = runID; self.camera = camera; self.source = source; self.output = output
@@ -32,7 +34,8 @@ public enum OverlayExport {
         guard FileManager.default.fileExists(atPath: request.source) || request.source.contains("://") else {
             throw VigilError(.io, "the source video does not exist; pass the run's video with --source", subject: request.source)
         }
-        let camera = try await database.cameraIDs(named: [request.camera])[0]
+        let camera: Int
+        if let id = request.cameraID { camera = id } else { camera = try await database.cameraIDs(named: [request.camera])[0] }
         // The camera's own origin (a job's recorded footage) over the run's.
         let runRows = try await database.rows(sql: """
             SELECT coalesce((r.time_origins ->> c.name)::timestamptz, r.time_origin)

@@ -27,6 +27,11 @@ public struct ExportJobArguments: Codable, Sendable, Equatable {
     public var kind: String?
 
     public static let analyticsReport = "analytics-report"
+    /// `video-with-overlays`: run `run`'s tracks, trails and alerts drawn on camera `camera_id`'s video
+    /// `source` (`vigil export overlay`), as H.264/MP4.
+    public static let videoWithOverlays = "video-with-overlays"
+    public var cameraID: Int?
+    public var source: String?
 
     public init(dataset: String, format: String, path: String, from: String? = nil, to: String? = nil,
                 cameras: [String]? = nil, classes: [String]? = nil, globalIDs: [Int]? = nil, run: Int? = nil, tenant: Int? = nil,
@@ -37,7 +42,8 @@ public struct ExportJobArguments: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case dataset, format, path, from, to, cameras, classes, run, tenant, request, kind
+        case dataset, format, path, from, to, cameras, classes, run, tenant, request, kind, source
+        case cameraID = "camera_id"
         case globalIDs = "global_ids"
     }
 }

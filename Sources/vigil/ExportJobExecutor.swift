@@ -4,6 +4,7 @@ import VigilCore
 import VigilExport
 import VigilJobs
 import VigilStore
+import VigilVision
 
 /// Runs `export` jobs: one table of the results written as `vigil export` writes it (the same library,
 /// so the same bytes), scoped to the job's tenant when it names one. Progress (rows so far) is recorded
@@ -21,6 +22,7 @@ struct ExportJobExecutor: JobExecutor {
             throw VigilError(.invalidArgument, "job \(job.id): arguments are not those of an export job (\(error)): \(job.arguments)")
         }
         if arguments.kind == ExportJobArguments.analyticsReport { return try await report(arguments, job: job) }
+        if arguments.kind == ExportJobArguments.videoWithOverlays { return try await overlay(arguments, claimed) }
         let (query, format) = try Self.query(arguments)
         let database = queue.database
         let expected = try await database.count(query)
@@ -60,6 +62,31 @@ struct ExportJobExecutor: JobExecutor {
             result["request"] = request
         }
         logger.info("analytics report written", metadata: ["job.id": "\(job.id)", "path": "\(arguments.path)"])
+        return String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// A run drawn on its camera's video, as `vigil export overlay` draws it; progress in frames.
+    private func overlay(_ arguments: ExportJobArguments, _ claimed: ClaimedJob) async throws -> String? {
+        let job = claimed.job
+        guard let run = arguments.run, let camera = arguments.cameraID, let source = arguments.source else {
+            throw VigilError(.invalidArgument, "job \(job.id): an overlay export needs run, camera_id and source")
+        }
+        let staging = try Self.stagingFolder(job: job.id)
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        let output = arguments.request == nil ? arguments.path : staging + "/" + URL(fileURLWithPath: arguments.path).lastPathComponent
+        let queue = self.queue
+        let request = OverlayExport.Request(runID: run, camera: arguments.cameras?.first ?? "", source: source, output: output)
+        var withID = request
+        withID.cameraID = camera
+        let frames = try await OverlayExport.run(database: queue.database, request: withID, renderer: OpenCVRenderer()) { done, total in
+            Task { try? await queue.recordProgress(claimed, progress: #"{"frames_done": \#(done)\#(total.map { ", \"frames\": \($0)" } ?? "")}"#) }
+        }
+        var result: [String: Any] = ["path": arguments.path, "kind": ExportJobArguments.videoWithOverlays, "frames": frames]
+        if let request = arguments.request {
+            result["size"] = try await ExportFileStore(database: queue.database).store(request: request, file: output, contentType: "video/mp4")
+            result["request"] = request
+        }
+        logger.info("overlay video written", metadata: ["job.id": "\(job.id)", "frames": "\(frames)"])
         return String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self)
     }
 

@@ -163,6 +163,26 @@ import Glibc
             #expect(bPage.body.contains("b-secret") && !bPage.body.contains("a-plaza"))
             #expect(try await server.post("/api/v1/export/analytics-report", token: sa.token, ["camera_ids": [b.cameras[0]]]).status == 404)
 
+            // The overlay video of A's camera: its run drawn on the recording, H.264 of the recording's size.
+            let overlay = try await server.post("/api/v1/export/video-with-overlays", token: sa.token, ["camera_id": a.cameras[0]])
+            let overlayID = try #require(overlay["id"] as? Int, "\(overlay.body)")
+            let drawn = try await Self.waitForExport(server, overlayID, token: sa.token, timeout: 600)
+            #expect(drawn["state"] as? String == "completed", "\(drawn)")
+            #expect((drawn["progress"] as? [String: Any])?["frames_done"] as? Int == 795, "\(drawn)")
+            let video = try await server.get("/api/v1/export/jobs/\(overlayID)/download", token: sa.token)
+            #expect(video.status == 200 && video.headers.first(name: "Content-Type") == "video/mp4")
+            let file = dir + "/overlay.mp4"
+            try video.data.write(to: URL(fileURLWithPath: file))
+            let probe = try await ChildProcess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                                                    "stream=codec_name,width,height", "-of", "csv=p=0", file])
+            #expect(probe.output.trimmingCharacters(in: .whitespacesAndNewlines) == "h264,768,576", "\(probe.output) \(probe.errors)")
+            // Another tenant's camera is a 404; a camera whose URL is a stream has no recording to draw on.
+            #expect(try await server.post("/api/v1/export/video-with-overlays", token: sb.token, ["camera_id": a.cameras[0]]).status == 404)
+            #expect(try await server.get("/api/v1/export/jobs/\(overlayID)/status", token: sb.token).status == 404)
+            let live = try await server.post("/api/v1/cameras", token: admin.token, ["name": "a-live", "tenant_id": a.id, "url": "rtsp://cam.example/live"])
+            let liveID = try #require(live["id"] as? Int, "\(live.body)")
+            #expect(try await server.post("/api/v1/export/video-with-overlays", token: sa.token, ["camera_id": liveID]).status == 422)
+
             // Once the retention has passed the file is gone: 410, and the status says expired.
             _ = try await server.strings("UPDATE export_files SET stored_at = now() - interval '25 hours' WHERE request_id = \(id)")
             let gone = try await server.get("/api/v1/export/jobs/\(id)/download", token: sa.token)

@@ -19,6 +19,7 @@ struct ExportController {
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post("tracking-data", use: trackingData)
         group.post("analytics-report", use: analyticsReport)
+        group.post("video-with-overlays", use: videoWithOverlays)
         group.get("jobs/:id/status", use: status)
         group.get("jobs/:id/download", use: download)
     }
@@ -97,6 +98,42 @@ struct ExportController {
             arguments: arguments))
         await services.record("export.analytics_report", .success, context: context, target: "export:\(id)",
                               details: ["cameras": .array(cameras.map { .number(Double($0.id)) })])
+        guard let status = try await services.exports.status(id, scope: caller.scope) else { throw APIError.notFound("export job") }
+        return .init(status: .accepted, headers: [.location: status.statusUrl], response: status)
+    }
+
+    struct OverlayRequest: Decodable {
+        var cameraId: Int
+        var runId: Int?
+    }
+
+    /// `POST /video-with-overlays {camera_id, run_id?}`: a run's tracks, trails, zones and alerts drawn
+    /// on the camera's recorded video (`vigil export overlay`), H.264/MP4. The run defaults to the
+    /// camera's latest with tracks; the camera must be one the caller sees, with a recording as its URL.
+    @Sendable func videoWithOverlays(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<ExportStatus> {
+        let caller = try context.caller()
+        let body = try await request.json(OverlayRequest.self, context: context)
+        guard (1...Int(Int32.max)).contains(body.cameraId) else { throw APIError.unprocessable("camera_id: a camera id") }
+        guard let camera = try await services.cameras.get(body.cameraId, scope: caller.scope) else { throw APIError.notFound("camera") }
+        guard let source = camera.url, !source.contains("://"), !source.hasPrefix(PushCameras.urlPrefix) else {
+            throw APIError.unprocessable("camera_id: camera \(camera.id) has no recorded video (its URL is a stream or unset)")
+        }
+        if let run = body.runId, !(1...Query.maxBigID).contains(run) { throw APIError.unprocessable("run_id: a run id") }
+        // The camera is in the caller's scope (checked above); its runs are read by its id.
+        let runs = try await services.database.query("""
+            SELECT max(run_id) FROM tracks WHERE camera_id = $1::int4 AND ($2::int8 IS NULL OR run_id = $2::int8)
+            """, binding: [.int(camera.id), body.runId.map(SQLValue.int) ?? .null], doing: "finding the camera's run")
+        guard let run = runs.first?.first?.int else { throw APIError.notFound("run with tracks of this camera") }
+        var arguments = ExportJobArguments(dataset: "overlay", format: "mp4", path: "", cameras: [camera.name], run: run, tenant: camera.tenantId)
+        arguments.kind = ExportJobArguments.videoWithOverlays
+        arguments.cameraID = camera.id
+        arguments.source = source
+        let id = try await services.exports.create(NewExport(
+            tenantID: camera.tenantId, kind: ExportJobArguments.videoWithOverlays, dataset: "overlay", format: "mp4", fileExtension: "mp4",
+            cameraIDs: [camera.id], createdBy: caller.userID, retentionSeconds: Int(services.configuration.exportRetention),
+            arguments: arguments))
+        await services.record("export.video_with_overlays", .success, context: context, target: "export:\(id)",
+                              details: ["camera": .number(Double(camera.id)), "run": .number(Double(run))])
         guard let status = try await services.exports.status(id, scope: caller.scope) else { throw APIError.notFound("export job") }
         return .init(status: .accepted, headers: [.location: status.statusUrl], response: status)
     }
