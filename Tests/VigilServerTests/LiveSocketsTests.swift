@@ -38,10 +38,12 @@ import Glibc
     }
 
     /// Reads text messages until `done` says so (given every message so far); closes normally.
-    static func collect(_ server: TestServer, _ path: String, token: String, until done: @escaping @Sendable ([String]) -> Bool) async throws -> [String] {
+    static func collect(_ server: TestServer, _ path: String, token: String, sending first: [String] = [],
+                        until done: @escaping @Sendable ([String]) -> Bool) async throws -> [String] {
         let texts = Mutex<[String]>([])
         let close = try await connect(server, path, token: token) { messages, outbound in
             var messages = messages
+            for text in first { try await outbound.write(.text(text)) }
             while let message = try await messages.next() {
                 guard case .text(let text) = message else { continue }
                 if texts.withLock({ $0.append(text); return done($0) }) { break }
@@ -103,8 +105,11 @@ import Glibc
             #expect(((last["queue"] as? [String: Any])?["running"] as? Int ?? 0) >= 1)
             let work = try #require((last["cameras"] as? [[String: Any]])?.first)
             #expect(work["task_id"] as? Int == task && work["dropped_frames"] is Int && (last["frames_per_second"] as? Double ?? 0) >= 0)
-            let other = try await Self.collect(server, "/ws/system", token: sb.token) { $0.count >= 1 }
-            let theirs = Self.json(try #require(other.first))
+            // These routes only send: a ping is answered, anything else gets an error, and the feed goes on.
+            let other = try await Self.collect(server, "/ws/system", token: sb.token, sending: [#"{"type":"ping"}"#, "hello"]) { texts in
+                texts.contains { $0.contains("\"pong\"") } && texts.contains { $0.contains("bad_message") } && texts.contains { $0.contains("\"system\"") }
+            }
+            let theirs = Self.json(try #require(other.first { $0.contains("\"system\"") }))
             #expect((theirs["cameras"] as? [Any])?.isEmpty == true && (theirs["workers"] as? [Any])?.isEmpty == true, "\(theirs)")
             #expect(((theirs["queue"] as? [String: Any])?["running"] as? Int) == 0)
 

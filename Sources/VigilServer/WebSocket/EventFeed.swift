@@ -40,22 +40,8 @@ final class EventFeed: Sendable {
 
     /// Listens until cancelled; notifications are handled in order.
     func run() async {
-        let (notifications, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4096))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [database] in
-                await database.listen(channel: LiveChannels.events) { sink.yield($0) }
-                sink.finish()
-            }
-            group.addTask {
-                for await payload in notifications {
-                    do {
-                        try await self.handle(payload)
-                    } catch {
-                        self.logger.warning("live alerts failed", metadata: ["error": "\(error)"])
-                    }
-                }
-            }
-        }
+        await handleNotifications(on: LiveChannels.events, of: database, logger: logger,
+                                  failure: "live alerts failed") { try await self.handle($0) }
     }
 
     func handle(_ payload: String) async throws {

@@ -33,8 +33,6 @@ struct FramesSocketController {
     private struct Reply: Encodable {
         var type: String
         var taskId: Int?
-        var code: String?
-        var message: String?
     }
 
     func handle(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: AppRequestContext) async throws {
@@ -73,13 +71,6 @@ struct FramesSocketController {
             }
         }
         defer { for reader in readers { reader.cancel() } }
-        while let message = try await messages.next() {
-            let reply = if case .text(let text) = message, text.contains("\"ping\"") {
-                Reply(type: "pong")
-            } else {
-                Reply(type: "error", code: "bad_message", message: "this route only sends; {\"type\":\"ping\"} is answered")
-            }
-            sink.yield(String(decoding: try APIJSON.encoder.encode(reply), as: UTF8.self))
-        }
+        try await WebSocketController.answerPings(&messages) { sink.yield($0) }
     }
 }

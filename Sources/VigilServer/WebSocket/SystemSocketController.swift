@@ -20,12 +20,6 @@ struct SystemSocketController {
         }
     }
 
-    private struct Reply: Encodable {
-        var type: String
-        var code: String?
-        var message: String?
-    }
-
     func handle(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: AppRequestContext) async throws {
         var messages = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
         guard let caller = try await sockets.authenticate(&messages, outbound, context) else { return }
@@ -45,13 +39,6 @@ struct SystemSocketController {
             }
         }
         defer { ticker.cancel() }
-        while let message = try await messages.next() {
-            let reply = if case .text(let text) = message, text.contains("\"ping\"") {
-                Reply(type: "pong")
-            } else {
-                Reply(type: "error", code: "bad_message", message: "this route only sends; {\"type\":\"ping\"} is answered")
-            }
-            sink.yield(String(decoding: try APIJSON.encoder.encode(reply), as: UTF8.self))
-        }
+        try await WebSocketController.answerPings(&messages) { sink.yield($0) }
     }
 }

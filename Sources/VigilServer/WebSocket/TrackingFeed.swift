@@ -53,22 +53,8 @@ final class TrackingFeed: Sendable {
 
     /// Listens until cancelled; notifications are handled one at a time, newest kept when they pile up.
     func run() async {
-        let (notifications, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4096))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [database] in
-                await database.listen(channel: LiveChannels.trackPoints) { sink.yield($0) }
-                sink.finish()
-            }
-            group.addTask {
-                for await payload in notifications {
-                    do {
-                        try await self.handle(payload)
-                    } catch {
-                        self.logger.warning("live tracking update failed", metadata: ["error": "\(error)"])
-                    }
-                }
-            }
-        }
+        await handleNotifications(on: LiveChannels.trackPoints, of: database, logger: logger,
+                                  failure: "live tracking update failed") { try await self.handle($0) }
     }
 
     private struct Notification: Decodable {

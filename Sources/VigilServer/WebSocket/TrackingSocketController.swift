@@ -23,8 +23,6 @@ struct TrackingSocketController {
     private struct Reply: Encodable {
         var type: String
         var taskId: Int?
-        var code: String?
-        var message: String?
     }
 
     private func send(_ reply: Reply, _ outbound: WebSocketOutboundWriter) async throws {
@@ -45,12 +43,6 @@ struct TrackingSocketController {
         let writer = WebSocketController.forward(queue, to: outbound)
         defer { writer.cancel() }
         // The client only pings; anything else gets an error and the feed goes on.
-        while let message = try await messages.next() {
-            if case .text(let text) = message, text.contains("\"ping\"") {
-                try await send(Reply(type: "pong"), outbound)
-            } else {
-                try await send(Reply(type: "error", code: "bad_message", message: "this route only sends; {\"type\":\"ping\"} is answered"), outbound)
-            }
-        }
+        try await WebSocketController.answerPings(&messages) { try await outbound.write(.text($0)) }
     }
 }

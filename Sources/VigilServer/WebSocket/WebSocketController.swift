@@ -114,6 +114,19 @@ struct WebSocketController {
         }
     }
 
+    /// The read loop of a route that only sends: `{"type":"ping"}` is answered with a pong, anything else
+    /// with an error, and the loop ends when the client closes.
+    static func answerPings(_ messages: inout WebSocketInboundMessageStream.AsyncIterator,
+                            reply: (String) async throws -> Void) async throws {
+        while let message = try await messages.next() {
+            if case .text(let text) = message, text.contains("\"ping\"") {
+                try await reply(#"{"type":"pong"}"#)
+            } else {
+                try await reply(#"{"code":"bad_message","message":"this route only sends; {\"type\":\"ping\"} is answered","type":"error"}"#)
+            }
+        }
+    }
+
     /// Writes a subscriber's queue to its socket. When the writing stops — a write failed (the client
     /// went), or the queue was finished (the server is stopping) — the socket is closed, which also ends
     /// the handler's read loop, so no connection outlives its feed.
