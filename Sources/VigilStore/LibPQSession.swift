@@ -119,6 +119,10 @@ final class LibPQSession {
 
     // MARK: Connecting
 
+    /// Seconds a session may sit idle inside a transaction before the server ends it (a batch's
+    /// statements follow each other at once; only a stalled client waits this long).
+    static let idleInTransactionTimeout = 30
+
     /// The open connection, connecting first when there is none or it is unusable.
     func connected() throws -> OpaquePointer {
         try throwIfCancelled()
@@ -131,6 +135,11 @@ final class LibPQSession {
             ("host", url.host), ("port", String(url.port)), ("user", url.user), ("dbname", url.database),
             ("connect_timeout", String(max(2, Int(configuration.connectTimeout.components.seconds)))),
             ("client_encoding", "UTF8"), ("application_name", "vigil"),
+            // A process paused inside a transaction (SIGSTOP, a frozen VM) would keep its locks for as long
+            // as its socket stays open: a batch commit holds its job row FOR SHARE, so the rescue of its
+            // expired lease would wait forever. PostgreSQL ends such a session after this long idle in a
+            // transaction; the paused writer finds its connection gone and its lease lost when it wakes.
+            ("options", "-c idle_in_transaction_session_timeout=\(Self.idleInTransactionTimeout)s"),
         ]
         if let password = url.password { parameters.append(("password", password)) }
         if !url.isUnixSocket { parameters.append(("sslmode", url.tls.rawValue)) }

@@ -8,6 +8,19 @@ import Glibc
 #endif
 
 @Suite("libpq connection and binary COPY") struct LibPQTests {
+
+    /// A writer paused inside a transaction (a SIGSTOPped worker holding its job row FOR SHARE mid-commit)
+    /// must not hold its locks forever: every session the sink opens has the server end a transaction left
+    /// idle for 30 s.
+    @Test func sessionsEndTransactionsLeftIdle() async throws {
+        try await TestPostgres.withFreshDatabase { url in
+            let connection = LibPQConnection(url: url)
+            defer { connection.close() }
+            let setting = try await connection.withSession(doing: "setting") { try $0.query("SHOW idle_in_transaction_session_timeout") }
+            #expect(setting.first?.first == "\(LibPQSession.idleInTransactionTimeout)s")
+        }
+    }
+
     /// Every column type the sink writes (and float4, bool), with NULLs, through binary COPY into the real
     /// server and back as PostgreSQL renders it.
     @Test func binaryCopyRoundTripsEveryColumnType() async throws {
