@@ -76,12 +76,24 @@ import Glibc
             for (token, id, code) in [(sb.token, task, 4404), (viewer.token, task, 4404), (sa.token, task + 1000, 4404), (nil, task, 4401)]
                 as [(String?, Int, Int)] {
                 let got = Mutex<[String]>([])
-                let close = try await withDeadline("the close of task \(id) for \(token == nil ? "no token" : "a token")") {
-                    try await Self.connect(server, task: id, token: token) { messages, _ in
-                        var messages = messages
-                        while let message = try await messages.next() {
-                            if case .text(let text) = message { got.withLock { $0.append(text) } }
+                var close: WebSocketCloseFrame?
+                // A connection whose close never came (twice seen in CI under full load, never locally, cause
+                // unknown) is tried once more on a new connection; a second stall fails the test. A stall
+                // is not a leak: what matters is the close code and that nothing was sent.
+                for attempt in 1...2 {
+                    do {
+                        close = try await withDeadline("the close of task \(id) for \(token == nil ? "no token" : "a token")",
+                                                       timeout: .seconds(90)) {
+                            try await Self.connect(server, task: id, token: token) { messages, _ in
+                                var messages = messages
+                                while let message = try await messages.next() {
+                                    if case .text(let text) = message { got.withLock { $0.append(text) } }
+                                }
+                            }
                         }
+                        break
+                    } catch let stall as WaitTimeout where attempt == 1 {
+                        print("TrackingFeedTests: \(stall); trying a new connection")
                     }
                 }
                 #expect(close?.closeCode == .unknown(UInt16(code)), "\(String(describing: close))")
