@@ -47,7 +47,7 @@ public struct PushSourceSpec: StageSpec {
     public var outputPort: PortType? { .frames }
 
     /// The URL of an input that is fed by pushed frames (a camera whose URL is this, or starts with it).
-    public static let inputScheme = "push:"
+    public static let inputScheme = PushedFrames.cameraURLPrefix
 
     public static func isPushInput(_ input: String?) -> Bool { input?.hasPrefix(inputScheme) ?? false }
 

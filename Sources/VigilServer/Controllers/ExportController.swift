@@ -115,7 +115,7 @@ struct ExportController {
         let body = try await request.json(OverlayRequest.self, context: context)
         guard (1...Int(Int32.max)).contains(body.cameraId) else { throw APIError.unprocessable("camera_id: a camera id") }
         guard let camera = try await services.cameras.get(body.cameraId, scope: caller.scope) else { throw APIError.notFound("camera") }
-        guard let source = camera.url, !source.contains("://"), !source.hasPrefix(PushCameras.urlPrefix) else {
+        guard let source = camera.url, !source.contains("://"), !source.hasPrefix(PushedFrames.cameraURLPrefix) else {
             throw APIError.unprocessable("camera_id: camera \(camera.id) has no recorded video (its URL is a stream or unset)")
         }
         if let run = body.runId, !(1...Query.maxBigID).contains(run) { throw APIError.unprocessable("run_id: a run id") }

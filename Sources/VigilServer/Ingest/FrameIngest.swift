@@ -1,6 +1,7 @@
 import Foundation
 import CoreMetrics
 import HTTPTypes
+import VigilStore
 
 /// Takes a frame a client pushes — over HTTP or the WebSocket — and stores it for the worker running
 /// the camera, or refuses it with a reason: not a JPEG, too large, too fast for the camera, a camera
@@ -79,7 +80,7 @@ struct FrameIngest: Sendable {
         case .noCamera:
             throw Refusal(code: .notFound, message: "camera not found")
         case .notPushCamera:
-            throw Refusal(code: .notPushCamera, message: "camera \(camera) takes its frames from its URL; a camera fed by clients has the URL \(PushCameras.urlPrefix)")
+            throw Refusal(code: .notPushCamera, message: "camera \(camera) takes its frames from its URL; a camera fed by clients has the URL \(PushedFrames.cameraURLPrefix)")
         }
     }
 }

@@ -19,7 +19,7 @@ struct PushedFrameRepository: Sendable {
         var sql = SQLBuilder()
         let id = sql.bind(camera)
         let text = """
-            WITH cam AS (SELECT c.id, c.url LIKE \(sql.bind(PushCameras.urlPrefix + "%")) AS push FROM cameras c
+            WITH cam AS (SELECT c.id, c.url LIKE \(sql.bind(PushedFrames.cameraURLPrefix + "%")) AS push FROM cameras c
                          WHERE c.id = \(id) AND \(scope.cameras("c", &sql))),
             ins AS (INSERT INTO pushed_frames (camera_id, captured_at, jpeg)
                     SELECT id, \(sql.bind(capturedAt.map(SQLValue.time) ?? .null))::timestamptz, \(sql.bind(.bytes(Data(jpeg))))
@@ -35,9 +35,4 @@ struct PushedFrameRepository: Sendable {
         guard row.optionalBool(1) == true, let seq = row.optionalInt(2), let at = row.optionalTime(3) else { return .notPushCamera }
         return .stored(seq: seq, receivedAt: at)
     }
-}
-
-/// Cameras fed by clients rather than a stream: their URL is `push:` (as the workers' `push` source expects).
-enum PushCameras {
-    static let urlPrefix = "push:"
 }
