@@ -1,11 +1,12 @@
 internal import CFFmpeg
 
-/// Owner of one opened `AVCodecContext` encoding video (H.264 through libx264 by default).
+/// Owner of one opened `AVCodecContext` encoding video (H.264 through libx264 by default) or pictures (MJPEG).
 final class Encoder {
     let context: UnsafeMutablePointer<AVCodecContext>
 
     init(codecName: String, width: Int, height: Int, timeBase: AVRational, frameRate: AVRational,
-         options: [(String, String)], threads: Int, globalHeader: Bool) throws(MediaError) {
+         options: [(String, String)], threads: Int, globalHeader: Bool,
+         pixelFormat: AVPixelFormat = AV_PIX_FMT_YUV420P) throws(MediaError) {
         guard let codec = avcodec_find_encoder_by_name(codecName) else {
             throw MediaError(code: -1, message: "FFmpeg has no \(codecName) encoder", call: "avcodec_find_encoder_by_name")
         }
@@ -13,7 +14,7 @@ final class Encoder {
         context = allocated
         allocated.pointee.width = Int32(width)
         allocated.pointee.height = Int32(height)
-        allocated.pointee.pix_fmt = AV_PIX_FMT_YUV420P
+        allocated.pointee.pix_fmt = pixelFormat
         allocated.pointee.time_base = timeBase
         allocated.pointee.framerate = frameRate
         allocated.pointee.thread_count = Int32(threads)
