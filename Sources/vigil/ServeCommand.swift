@@ -40,6 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("export-retention"), help: ArgumentHelp("How long finished export files stay downloadable (30m, 24h, 7d).",
                                                                       valueName: "DURATION"))
     var exportRetention = "24h"
+    @Option(name: .customLong("media-root"), help: ArgumentHelp(
+        "Folder that relative evidence paths and camera URLs are read from: the workers' working folder, shared when they run elsewhere (default: this one).",
+        valueName: "DIR"))
+    var mediaRoot: String?
     @Flag(name: .customLong("no-worker"), help: "Run no embedded worker (jobs are run by `vigil worker` processes elsewhere).")
     var noWorker = false
     @OptionGroup(title: "Embedded worker") var worker: WorkerOptions
@@ -65,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits.requestsPerToken = .init(buckets: [.init(requestBudget, per: .seconds(60))])
         configuration.pipelinesDirectory = pipelines
         configuration.exportRetention = ConfigValueParser.duration(exportRetention) ?? configuration.exportRetention
+        if let mediaRoot { configuration.media.root = URL(fileURLWithPath: mediaRoot).standardizedFileURL.path }
         do {
             let secret = try SecretFile.jwtSecret()
             let url = try await StoreLocation.resolve(databaseURL, logger: logger)

@@ -32,6 +32,28 @@ public struct ServerConfiguration: Sendable {
     public var exportRetention: TimeInterval = 24 * 3600
     /// Frames pushed by clients (`/api/v1/ingest`, `frame` messages on `/ws`).
     public var ingest = Ingest()
+    /// Files the server reads from disk: alert evidence and recordings.
+    public var media = Media()
+
+    public struct Media: Sendable {
+        /// Relative evidence paths and camera URLs are read from here: the workers' working folder (a shared
+        /// folder when workers run on other machines).
+        public var root = FileManager.default.currentDirectoryPath
+        /// Playback clips are cut into this folder and served from it while they are fresh.
+        public var playbackCache = NSTemporaryDirectory() + "vigil-playback"
+        /// A playback clip is at most this long, in seconds.
+        public var maxPlaybackSeconds: Double = 600
+        /// A cut clip is kept for this long for further requests (a player's Range requests), in seconds.
+        public var playbackRetention: TimeInterval = 3600
+
+        /// `path` as this server reads it: relative paths from ``root``. nil for a path that climbs out of
+        /// it (`..`): rows name the files workers wrote, never an arbitrary file of the server.
+        public func resolve(_ path: String) -> String? {
+            guard !path.split(separator: "/").contains("..") else { return nil }
+            return path.hasPrefix("/") ? path : root + "/" + path
+        }
+        public init() {}
+    }
 
     public struct Ingest: Sendable {
         /// A larger JPEG is refused (413 / `too_large`); HTTP bodies are also bounded by `maxBodyBytes`.

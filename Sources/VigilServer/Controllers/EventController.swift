@@ -13,6 +13,9 @@ struct EventController {
         group.get(use: list)
         group.get(":id", use: get)
         group.post(":id/acknowledge", use: acknowledge)
+        for kind in EventEvidence.Kind.allCases {
+            group.get(":id/\(kind.rawValue)") { request, context in try await evidence(kind, request, context: context) }
+        }
     }
 
     struct EventList: ResponseEncodable {
@@ -48,6 +51,19 @@ struct EventController {
         guard let event = try await services.events.acknowledge(id, by: caller.userID, scope: caller.scope) else { throw APIError.notFound("event") }
         await services.record("events.acknowledge", .success, context: context, target: "event:\(id)")
         return event
+    }
+
+    /// The alert's snapshot, crop or clip as its stage wrote it, from the server's media folder (`Range`
+    /// honoured: a `<video>` seeks in the clip). 404 for an event the caller cannot see, or without that file.
+    func evidence(_ kind: EventEvidence.Kind, _ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        let id = try context.bigIDParameter("id", "event")
+        guard let paths = try await services.events.evidence(id, scope: caller.scope) else { throw try await notVisible(id, caller, context: context) }
+        guard let stored = EventEvidence.path(of: kind, in: paths), let path = services.configuration.media.resolve(stored) else {
+            throw APIError.notFound("\(kind.rawValue) of event \(id) (its alert stage wrote none)")
+        }
+        let type = kind == .clip ? EventEvidence.contentType(ofClip: path) : kind.contentType
+        return try await RangedResponse.file(path, contentType: type, request: request, context: context, what: "\(kind.rawValue) of event \(id)")
     }
 
     /// 404 for an event outside the caller's scope; one of another tenant is also written to the audit log.

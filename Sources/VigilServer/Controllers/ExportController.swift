@@ -178,29 +178,11 @@ struct ExportController {
             }
             throw APIError.conflict("export \(id) is \(status.state); its file can be downloaded once it is completed")
         }
-        var headers: HTTPFields = [
-            .contentType: file.contentType, .acceptRanges: "bytes", .eTag: "\"\(file.sha256)\"",
-            .contentDisposition: Self.attachment(file.fileName), .cacheControl: "private, no-store",
-        ]
-        var range = ByteRange.parse(request.headers[.range], size: file.size)
-        // If-Range with another validator: the client's partial copy is stale, send everything.
-        if let ifRange = request.headers[.ifRange], ifRange != "\"\(file.sha256)\"" { range = .whole }
-        let selected: ByteRange?
-        switch range {
-        case .whole: selected = file.size > 0 ? ByteRange(first: 0, last: file.size - 1) : nil
-        case .partial(let r): selected = r
-        case .unsatisfiable:
-            headers[.contentRange] = "bytes */\(file.size)"
-            return Response(status: .rangeNotSatisfiable, headers: headers)
-        }
-        let status: HTTPResponse.Status
-        if case .partial(let r) = range {
-            status = .partialContent
-            headers[.contentRange] = "bytes \(r.first)-\(r.last)/\(file.size)"
-        } else {
-            status = .ok
-        }
-        guard let selected else { return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer())) }
+        let answer = RangedResponse(request, size: file.size, etag: "\"\(file.sha256)\"", headers: [
+            .contentType: file.contentType, .contentDisposition: Self.attachment(file.fileName), .cacheControl: "private, no-store",
+        ])
+        let (status, headers) = (answer.status, answer.headers)
+        guard let selected = answer.selected else { return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer())) }
         let exports = services.exports
         await services.record("export.download", .success, context: context, target: "export:\(id)")
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: selected.count) { writer in

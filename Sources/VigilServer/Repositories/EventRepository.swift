@@ -23,6 +23,45 @@ struct StoredEvent: Codable, Sendable {
     var attributes: JSONValue
     var acknowledged: Bool
     var acknowledgedAt: Date?
+    /// Where to fetch the alert's evidence, for the kinds its stage wrote.
+    var evidence: EventEvidence
+}
+
+/// An alert's evidence files (the `alert` stage's snapshot, crop and clip) as the API's URLs. The
+/// paths themselves stay in the database: a client names the event and the kind, never a path.
+struct EventEvidence: Codable, Sendable, Equatable {
+    var snapshotUrl: String?
+    var cropUrl: String?
+    var clipUrl: String?
+
+    enum Kind: String, CaseIterable, Sendable {
+        case snapshot, crop, clip
+
+        var contentType: String {
+            switch self {
+            case .snapshot, .crop: "image/jpeg"
+            case .clip: "video/mp4"
+            }
+        }
+    }
+
+    /// Which of `paths` is the file of `kind`: `<alert>.jpg`, `<alert>_crop.jpg`, `<alert>.mp4|.mkv`.
+    static func path(of kind: Kind, in paths: [String]) -> String? {
+        paths.first { path in
+            switch kind {
+            case .snapshot: path.hasSuffix(".jpg") && !path.hasSuffix("_crop.jpg")
+            case .crop: path.hasSuffix("_crop.jpg")
+            case .clip: path.hasSuffix(".mp4") || path.hasSuffix(".mkv")
+            }
+        }
+    }
+
+    static func contentType(ofClip path: String) -> String { path.hasSuffix(".mkv") ? "video/x-matroska" : "video/mp4" }
+
+    init(event id: Int, paths: [String]) {
+        let url = { (kind: Kind) in Self.path(of: kind, in: paths).map { _ in "/api/v1/events/\(id)/\(kind.rawValue)" } }
+        snapshotUrl = url(.snapshot); cropUrl = url(.crop); clipUrl = url(.clip)
+    }
 }
 
 /// Filters of `GET /events` (Frigate's: cameras, kinds, zones, severity, acknowledged, after, before; the
@@ -41,14 +80,21 @@ struct EventRepository: Sendable {
     let database: Database
     static let keyset = Keyset(list: "events", time: "e.time", ids: ["e.id"], descending: true)
     static let columns = "e.id, e.time, e.ended_at, e.camera_id, e.run_id, e.rule, e.kind, e.severity, e.phase, e.alert_id, e.track_id, "
-        + "e.global_id, e.zone, e.message, e.value, e.peak_value, e.duration, e.attributes::text, e.acknowledged, e.acknowledged_at"
+        + "e.global_id, e.zone, e.message, e.value, e.peak_value, e.duration, e.attributes::text, e.acknowledged, e.acknowledged_at, "
+        + "to_jsonb(e.evidence)::text"
 
     static func event(_ r: Row) throws -> StoredEvent {
-        StoredEvent(id: try r.int(0), time: try r.time(1), endedAt: r.optionalTime(2), cameraId: try r.int(3), runId: r.optionalInt(4), rule: try r.text(5),
+        let id = try r.int(0)
+        return StoredEvent(id: id, time: try r.time(1), endedAt: r.optionalTime(2), cameraId: try r.int(3), runId: r.optionalInt(4), rule: try r.text(5),
                     kind: try r.text(6), severity: try r.text(7), phase: r.optionalText(8), alertId: r.optionalText(9), trackId: r.optionalInt(10),
                     globalId: r.optionalInt(11), zone: r.optionalText(12), message: try r.text(13), value: r.optionalDouble(14),
                     peakValue: r.optionalDouble(15), duration: r.optionalDouble(16), attributes: r.json(17), acknowledged: try r.bool(18),
-                    acknowledgedAt: r.optionalTime(19))
+                    acknowledgedAt: r.optionalTime(19), evidence: EventEvidence(event: id, paths: evidencePaths(r, 20)))
+    }
+
+    static func evidencePaths(_ r: Row, _ column: Int) -> [String] {
+        guard case .array(let items) = r.json(column) else { return [] }
+        return items.compactMap { if case .string(let path) = $0 { path } else { nil } }
     }
 
     func list(_ filter: EventFilter, scope: Scope) async throws -> Page<StoredEvent> {
@@ -73,6 +119,14 @@ struct EventRepository: Sendable {
         let rows = try await database.query(text, binding: sql.binds, doing: "listing events")
         let page = try Self.keyset.page(rows, limit: f.limit) { try Self.event(Row($0)) }
         return Page(items: page.items, nextCursor: page.next)
+    }
+
+    /// The evidence paths of an event the caller may see; nil when it may not.
+    func evidence(_ id: Int, scope: Scope) async throws -> [String]? {
+        var sql = SQLBuilder()
+        let text = "SELECT to_jsonb(e.evidence)::text FROM events e JOIN cameras c ON c.id = e.camera_id "
+            + "WHERE e.id = \(sql.bind(id)) AND \(scope.cameras("c", &sql))"
+        return try await database.query(text, binding: sql.binds, doing: "reading an event's evidence").first.map { Self.evidencePaths(Row($0), 0) }
     }
 
     func get(_ id: Int, scope: Scope) async throws -> StoredEvent? {
