@@ -15,7 +15,7 @@ import Glibc
 
 /// `/ws/frames/{task}` and `/ws/system` over a real server and a real `vigil worker` running a live task
 /// with a `preview` sink over samples/vtest.avi: the frames are JPEGs of the camera with increasing
-/// indexes; the system snapshot shows the worker, the running job and the camera's frames; tenant B gets
+/// indexes; tracking updates carry the preview frame when asked (`?frames=true`); the system snapshot shows the worker, the running job and the camera's frames; tenant B gets
 /// 4404 for the frames and a snapshot with none of it.
 @Suite("Live frames and system sockets", .serialized) struct LiveSocketsTests {
     static func connect(_ server: TestServer, _ path: String, token: String,
@@ -93,6 +93,22 @@ import Glibc
                 while let message = try await messages.next() { if case .text(let t) = message { denied.withLock { $0.append(t) } } }
             }
             #expect(close?.closeCode == .unknown(4404) && denied.withLock { $0 }.isEmpty)
+
+            // Tracking updates with frames (?frames=true): some carry the camera's preview frame as a data URI.
+            let prefix = "data:image/jpeg;base64,"
+            let image: @Sendable (String) -> String? = { text in
+                ((Self.json(text)["payload"] as? [String: Any])?["cameras"] as? [String: [String: Any]])?[String(camera)]?["frame_image_base64"] as? String
+            }
+            let updates = try await Self.collect(server, "/ws/tracking/\(task)?frames=true", token: sa.token) { texts in
+                texts.contains { image($0) != nil }
+            }
+            let picture = try #require(updates.compactMap(image).first)
+            #expect(picture.hasPrefix(prefix))
+            let jpeg = try #require(Data(base64Encoded: String(picture.dropFirst(prefix.count))))
+            #expect(try await MediaAPITests.probe(jpeg, in: dir) == "mjpeg,768,576")
+            // Without asking, no update carries one.
+            let plain = try await Self.collect(server, "/ws/tracking/\(task)", token: sa.token) { $0.count >= 6 }
+            #expect(plain.dropFirst().allSatisfy { image($0) == nil && $0.contains("tracking_update") })
 
             // System: the worker, the running job and the camera's work once it reports frames.
             let snapshots = try await Self.collect(server, "/ws/system", token: sa.token) { texts in

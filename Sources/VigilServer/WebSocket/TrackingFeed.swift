@@ -10,16 +10,25 @@ import VigilStore
 /// holds, with their track and global ids — and sends one message per camera frame. Workers on any
 /// machine reach clients on any server instance through PostgreSQL alone. Each client has a bounded
 /// queue that keeps the newest messages: a slow client loses old updates, never slows a worker.
+/// A client that asks for frames (`?frames=true`) also gets `frame_image_base64` — the camera's latest
+/// annotated preview frame (the `preview` sink's) — on at most ``frameImageInterval`` of updates per camera.
 final class TrackingFeed: Sendable {
     private struct Subscriber {
         var task: Int
         var continuation: AsyncStream<String>.Continuation
+        var wantsFrames = false
+        /// When each camera's frame image last went to this client.
+        var framesSent: [Int: ContinuousClock.Instant] = [:]
     }
+
+    /// At most one frame image per camera and client in this time.
+    static let frameImageInterval: Duration = .milliseconds(500)
 
     /// Which task and camera a run's rows are for (a run belongs to one job of at most a few tasks).
     private struct Target: Sendable { var task: Int; var camera: Int }
 
     let database: Database
+    let media: MediaRepository
     let logger: Logger
     let queueCapacity: Int
     private let subscribers = Mutex<[UUID: Subscriber]>([:])
@@ -28,15 +37,16 @@ final class TrackingFeed: Sendable {
 
     init(database: Database, logger: Logger, queueCapacity: Int = 256) {
         self.database = database
+        self.media = MediaRepository(database: database)
         self.logger = logger
         self.queueCapacity = queueCapacity
     }
 
     /// A new client of `task` (whose visibility the caller checked); `unsubscribe` it when it goes.
-    func subscribe(task: Int) -> (id: UUID, messages: AsyncStream<String>) {
+    func subscribe(task: Int, frames: Bool = false) -> (id: UUID, messages: AsyncStream<String>) {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(queueCapacity))
         let id = UUID()
-        subscribers.withLock { $0[id] = Subscriber(task: task, continuation: continuation) }
+        subscribers.withLock { $0[id] = Subscriber(task: task, continuation: continuation, wantsFrames: frames) }
         return (id, stream)
     }
 
@@ -73,16 +83,44 @@ final class TrackingFeed: Sendable {
             FROM track_points WHERE run_id = $1::int8 AND time BETWEEN $2::timestamptz AND $3::timestamptz
             ORDER BY time, camera_id, track_id
             """, binding: [.int(note.run), .text(note.low), .text(note.high)], doing: "reading live track points")
-        for message in try Self.messages(rows) {
+        let messages = try Self.messages(rows)
+        // The frame image goes on each camera's last update of the batch: the nearest to the preview's latest frame.
+        var lastOfCamera: [Int: Int] = [:]
+        for (i, message) in messages.enumerated() { lastOfCamera[message.camera] = i }
+        let framesWanted = subscribers.withLock { s in Set(s.values.filter(\.wantsFrames).map(\.task)) }
+        for (i, message) in messages.enumerated() {
             let text = String(decoding: try APIJSON.encoder.encode(message.update), as: UTF8.self)
-            for target in targets where target.camera == message.camera { publish(text, task: target.task) }
+            for target in targets where target.camera == message.camera {
+                var withFrame: String?
+                if lastOfCamera[message.camera] == i, framesWanted.contains(target.task),
+                   let frame = try await media.latestFrame(camera: message.camera, annotated: true) {
+                    var update = message.update
+                    update.payload.cameras[String(message.camera)]?.frameImageBase64 = "data:image/jpeg;base64," + frame.jpeg.base64EncodedString()
+                    withFrame = String(decoding: try APIJSON.encoder.encode(update), as: UTF8.self)
+                }
+                publish(text, withFrame: withFrame, camera: message.camera, task: target.task)
+            }
         }
     }
 
-    private func publish(_ text: String, task: Int) {
-        let continuations = subscribers.withLock { $0.values.filter { $0.task == task }.map(\.continuation) }
-        for continuation in continuations {
-            if case .dropped = continuation.yield(text) { dropped.increment() }
+    /// Sends `text` to the task's clients; `withFrame` instead to those asking for frames whose last one
+    /// for this camera is older than ``frameImageInterval``.
+    private func publish(_ text: String, withFrame: String?, camera: Int, task: Int) {
+        let now = ContinuousClock.now
+        let sends = subscribers.withLock { all in
+            var sends: [(AsyncStream<String>.Continuation, String)] = []
+            for (id, s) in all where s.task == task {
+                if let withFrame, s.wantsFrames, s.framesSent[camera].map({ now - $0 >= Self.frameImageInterval }) ?? true {
+                    all[id]?.framesSent[camera] = now
+                    sends.append((s.continuation, withFrame))
+                } else {
+                    sends.append((s.continuation, text))
+                }
+            }
+            return sends
+        }
+        for (continuation, message) in sends {
+            if case .dropped = continuation.yield(message) { dropped.increment() }
         }
     }
 
@@ -118,6 +156,8 @@ final class TrackingFeed: Sendable {
     }
 
     struct CameraFrame: Encodable {
+        /// `data:image/jpeg;base64,...` for clients that asked for frames; absent otherwise.
+        var frameImageBase64: String?
         var tracks: [TrackOut]
     }
 
