@@ -98,6 +98,33 @@ import VigilTesting
     }
 
     /// Codes: re-sent at most once a minute; five wrong attempts use the code up.
+    /// The web app's mode: the refresh token only ever travels in an HttpOnly cookie its scripts cannot read.
+    @Test func theWebAppKeepsItsRefreshTokenInAnHttpOnlyCookie() async throws {
+        try await TestServer.with { server in
+            let account = try await server.account("webber", role: .operator)
+            let web = [("X-Vigil-Client", "web")]
+            let login = try await server.request(.POST, "/api/v1/auth/login", json: ["username": account.username, "password": account.password], headers: web)
+            #expect(login.status == 200 && login["access_token"] is String && login["refresh_token"] == nil, "\(login.body)")
+            let cookie = try #require(login.headers.first(name: "Set-Cookie"))
+            for part in ["HttpOnly", "SameSite=Strict", "Path=/api/v1/auth", "Max-Age="] { #expect(cookie.contains(part), "\(cookie)") }
+            #expect(!cookie.contains("Secure"))   // no TLS here
+            let token = try #require(cookie.split(separator: ";").first.map(String.init))
+            // Refresh presents the cookie and gets a new one; the old one is spent (reuse revokes the session).
+            let refreshed = try await server.request(.POST, "/api/v1/auth/refresh", headers: web + [("Cookie", token)])
+            #expect(refreshed.status == 200 && refreshed["refresh_token"] == nil, "\(refreshed.body)")
+            let next = try #require(refreshed.headers.first(name: "Set-Cookie")?.split(separator: ";").first.map(String.init))
+            #expect(next != token)
+            #expect(try await server.request(.POST, "/api/v1/auth/refresh", headers: web).status == 401)
+            let access = try #require(refreshed["access_token"] as? String)
+            let logout = try await server.request(.POST, "/api/v1/auth/logout", token: access, headers: web)
+            #expect(logout.status == 204 && logout.headers.first(name: "Set-Cookie")?.contains("Max-Age=0") == true)
+            #expect(try await server.request(.POST, "/api/v1/auth/refresh", headers: web + [("Cookie", next)]).status == 401)
+            // Without the header the body carries the token, as before.
+            let api = try await server.post("/api/v1/auth/login", ["username": account.username, "password": account.password])
+            #expect(api["refresh_token"] is String && api.headers.first(name: "Set-Cookie") == nil)
+        }
+    }
+
     @Test func codesAreLimitedInResendsAndAttempts() async throws {
         try await TestServer.with { server in
             #expect(try await server.post("/api/v1/auth/register", ["username": "fay", "email": "fay@example.com", "password": "fay's password 123"]).status == 201)

@@ -60,6 +60,7 @@ public struct VigilServerApplication {
         router.add(middleware: BodyLimitMiddleware(limit: services.configuration.maxBodyBytes))
         HealthController(services: services).register(on: router)
         DocsController().register(on: router)
+        WebAppController(app: ServerResources.webApp).register(on: router)
         let api = router.group("api/v1").add(middleware: authenticator).add(middleware: RequestBudgetMiddleware(limiter: services.limits.requestsPerToken))
         AuthController(services: services).register(on: api.group("auth"))
         UserController(services: services).register(on: api.group("users"))

@@ -49,7 +49,8 @@ struct AuthController {
         var accessToken: String
         var tokenType = "bearer"
         var expiresIn: Int
-        var refreshToken: String
+        /// Absent for the web app, which gets it as an `HttpOnly` cookie instead (``RefreshCookie``).
+        var refreshToken: String?
         var user: User
     }
 
@@ -134,7 +135,7 @@ struct AuthController {
 
     // MARK: Log-in and tokens
 
-    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<TokenResponse> {
         var request = request
         let body = try await Self.loginBody(&request, context: context)
         let address = context.clientAddress
@@ -165,7 +166,19 @@ struct AuthController {
         let issued = try await services.tokens.issue(userID: user.id, role: user.role, tenantID: user.tenantId, sessionID: session)
         await services.record("auth.login", .success, context: context, user: user, target: user.id.uuidString,
                               details: ["session": .string(session.uuidString)])
-        return TokenResponse(accessToken: issued.token, expiresIn: Int(services.configuration.accessTokenLifetime), refreshToken: refreshToken, user: user)
+        return tokens(issued.token, refreshToken: refreshToken, user: user, for: request)
+    }
+
+    /// The token answer: the refresh token in the body, or for the web app (``RefreshCookie/header``) in
+    /// an `HttpOnly` cookie that its scripts never see.
+    private func tokens(_ access: String, refreshToken: String, user: User, for request: Request) -> EditedResponse<TokenResponse> {
+        let lifetime = Int(services.configuration.accessTokenLifetime)
+        guard RefreshCookie.isWebClient(request) else {
+            return .init(response: TokenResponse(accessToken: access, expiresIn: lifetime, refreshToken: refreshToken, user: user))
+        }
+        let cookie = RefreshCookie.set(refreshToken, maxAge: Int(services.configuration.refreshTokenLifetime),
+                                       secure: services.configuration.tlsCertificatePath != nil)
+        return .init(headers: [.setCookie: cookie], response: TokenResponse(accessToken: access, expiresIn: lifetime, refreshToken: nil, user: user))
     }
 
     /// JSON `{username, password}`, or the OAuth2 password grant form (`grant_type=password&username=...&password=...`).
@@ -183,9 +196,17 @@ struct AuthController {
         return LoginRequest(username: username, password: password)
     }
 
-    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
-        let body = try await request.json(RefreshRequest.self, context: context)
-        switch try await services.sessions.rotate(body.refreshToken, lifetime: services.configuration.refreshTokenLifetime) {
+    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<TokenResponse> {
+        let presented: String
+        if RefreshCookie.isWebClient(request) {
+            guard let cookie = RefreshCookie.value(in: request) else {
+                throw APIError.unauthorized("no session cookie; log in", code: "invalid_token")
+            }
+            presented = cookie
+        } else {
+            presented = try await request.json(RefreshRequest.self, context: context).refreshToken
+        }
+        switch try await services.sessions.rotate(presented, lifetime: services.configuration.refreshTokenLifetime) {
         case .invalid:
             await services.record("auth.refresh", .failure, context: context, details: ["reason": "invalid_token"])
             throw APIError.unauthorized("invalid or expired refresh token", code: "invalid_token")
@@ -202,7 +223,7 @@ struct AuthController {
             services.standingCache.forget(session: session)
             let issued = try await services.tokens.issue(userID: user.id, role: user.role, tenantID: user.tenantId, sessionID: session)
             await services.record("auth.refresh", .success, context: context, user: user, target: session.uuidString)
-            return TokenResponse(accessToken: issued.token, expiresIn: Int(services.configuration.accessTokenLifetime), refreshToken: refreshToken, user: user)
+            return tokens(issued.token, refreshToken: refreshToken, user: user, for: request)
         }
     }
 
@@ -211,7 +232,9 @@ struct AuthController {
         try await services.sessions.revoke(caller.sessionID, userID: caller.userID, reason: "logout")
         services.standingCache.forget(session: caller.sessionID)
         await services.record("auth.logout", .success, context: context, target: caller.sessionID.uuidString)
-        return Response(status: .noContent)
+        var headers: HTTPFields = [:]
+        if RefreshCookie.isWebClient(request) { headers[.setCookie] = RefreshCookie.clear(secure: services.configuration.tlsCertificatePath != nil) }
+        return Response(status: .noContent, headers: headers)
     }
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> User {

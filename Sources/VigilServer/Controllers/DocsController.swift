@@ -33,4 +33,7 @@ public enum ServerResources {
     }()
 
     public static func data(_ name: String) -> Data? { cache[name] }
+
+    /// The web dashboard (`Public/app`), read, hashed and compressed once.
+    static let webApp = WebAppBundle.load(from: Bundle.module.url(forResource: "app", withExtension: nil, subdirectory: "Public"))
 }

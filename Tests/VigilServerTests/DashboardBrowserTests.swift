@@ -1,0 +1,207 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+import VigilServer
+import VigilStore
+import VigilTesting
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The web dashboard in a real browser (Debian's chromium, headless, through chromedriver) against a
+/// real server, a real `vigil worker` running a live task over samples/vtest.avi (motion, tracks, an
+/// alert on every arrival, the preview sink) and PostgreSQL. An operator of tenant A logs in, sees only
+/// A's camera with a preview that changes and a people count from the WebSocket, sees alerts arrive
+/// without a reload and acknowledges one (the database says so), reads charts drawn with the API's
+/// numbers and downloads an export equal to `vigil export`; a viewer gets no acknowledge button and the
+/// API refuses them; tenant B's supervisor sees none of A. Every page is screenshotted and leaves no
+/// console error.
+@Suite("Web dashboard (browser)", .serialized) struct DashboardBrowserTests {
+    static let screenshots = ServeProcessTests.packageRoot.appendingPathComponent(".build/screenshots").path
+
+    static func pipeline(in dir: String, databaseURI: String) throws {
+        try """
+            sources:
+              cam: {type: video, url: placeholder.avi, loop: true}
+            stages:
+              moving: {type: detect, inputs: [cam], kind: motion, label: person}
+              tracks: {type: track, inputs: [moving]}
+              alerts:
+                type: alert
+                inputs: [tracks]
+                zones:
+                  plaza: {polygon: [[0, 0], [768, 0], [768, 576], [0, 576]]}
+                rules:
+                  arrivals: {kind: zone_enter, zone: plaza, severity: warning, message: "{class} {track} arrived on the {zone}"}
+            sinks:
+              db: {type: postgres, inputs: [alerts], url: "\(databaseURI)", batch_age: 200ms}
+              preview: {type: preview, inputs: [alerts], url: "\(databaseURI)", fps: 4}
+            """.write(toFile: "\(dir)/watch.yaml", atomically: true, encoding: .utf8)
+    }
+
+    /// Logs in through the page's form and waits for the live page.
+    static func logIn(_ browser: WebDriver, _ base: String, _ account: TestServer.Account) async throws {
+        try await browser.open(base + "/#/live")
+        let username = try await browser.waitFor("#username")
+        try await browser.type(account.username, into: username)
+        try await browser.type(account.password, into: try await browser.waitFor("#password"))
+        try await browser.click(try await browser.waitFor("form.login button[type=submit]"))
+        _ = try await browser.waitFor("#cameras button.camera, #cameras p")
+    }
+
+    static func logOut(_ browser: WebDriver) async throws {
+        try await browser.click(try await browser.waitFor("#logout"))
+        _ = try await browser.waitFor("#username")
+    }
+
+    /// Console errors since the last check (a page that logged one fails the test).
+    static func expectNoConsoleErrors(_ browser: WebDriver, _ page: String) async throws {
+        let errors = try await browser.consoleLog().filter { $0.level == "SEVERE" }
+        #expect(errors.isEmpty, "\(page): \(errors.map(\.message))")
+    }
+
+    @Test(.enabled(if: WebDriver.available, "needs Debian's chromium and chromium-driver (scripts/install-deps)"))
+    func operatorsSeeTheirCamerasAlertsChartsAndExportsAndNothingOfAnotherTenant() async throws {
+        let dir = FileManager.default.temporaryDirectory.path + "/vigil-dashboard-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir + "/downloads", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await TestServer.with({ $0.pipelinesDirectory = dir; $0.media.root = dir }) { server in
+            try Self.pipeline(in: dir, databaseURI: server.database.url.uri)
+            let admin = try await server.account("admin", role: .admin)
+            let a = try await server.tenant("tenant-a", admin: admin, cameras: ["a-plaza"])
+            let b = try await server.tenant("tenant-b", admin: admin, cameras: ["b-secret-cam"])
+            let camera = a.cameras[0]
+            #expect(try await server.request(.PATCH, "/api/v1/cameras/\(camera)", token: admin.token,
+                                             json: ["url": ProcessingTaskTests.vtest]).status == 200)
+            let sa = try await server.account("super-a", role: .supervisor, tenant: a.id)
+            let op = try await server.account("operator-a", role: .operator, tenant: a.id)
+            let viewer = try await server.account("viewer-a", role: .viewer, tenant: a.id)
+            let sb = try await server.account("super-b", role: .supervisor, tenant: b.id)
+            for user in [op, viewer] {
+                #expect(try await server.request(.PUT, "/api/v1/users/\(user.id)/cameras", token: sa.token, json: ["camera_ids": [camera]]).status == 200)
+            }
+
+            // Served as a web app should be: CSP without inline script, hashed assets cached for good, gzip.
+            let page = try await server.request(.GET, "/", headers: [("Accept-Encoding", "gzip")])
+            #expect(page.status == 200 && page.headers.first(name: "Content-Encoding") == "gzip" && page.headers.first(name: "Cache-Control") == "no-cache")
+            let policy = page.headers.first(name: "Content-Security-Policy") ?? ""
+            #expect(policy.contains("script-src 'self';") && !policy.contains("unsafe-inline"), "\(policy)")
+            let plain = try await server.get("/")
+            let asset = try #require(plain.body.range(of: #"/assets/[0-9a-f]{16}/js/main\.js"#, options: .regularExpression).map { String(plain.body[$0]) })
+            let script = try await server.get(asset)
+            #expect(script.status == 200 && script.headers.first(name: "Cache-Control") == "public, max-age=31536000, immutable")
+            #expect(script.headers.first(name: "Content-Type") == "text/javascript; charset=utf-8")
+            #expect(try await server.get("/assets/0000000000000000/js/main.js").status == 404)
+
+            let worker = try ProcessingTaskTests.worker(server, directory: dir)
+            defer { if worker.isRunning { worker.signal(SIGKILL) } }
+            let started = try await server.post("/api/v1/processing-tasks/start", token: sa.token,
+                                                ["pipeline": "watch", "mode": "stream", "camera_ids": [camera]])
+            let task = try #require(started["task_id"] as? Int, "\(started.body)")
+
+            let browser = try await WebDriver(downloads: dir + "/downloads")
+            do {
+                // Live: A's camera only, a preview whose frames change, a people count from the tracking feed.
+                try await Self.logIn(browser, server.base, op)
+                let names = try await browser.run("return [...document.querySelectorAll('#cameras .name')].map(e => e.textContent)") as? [String]
+                #expect(names == ["a-plaza"])
+                try await browser.waitUntil("a preview frame", timeout: 120, "const i = document.querySelector('#cameras img'); return i.src.startsWith('blob:') && i.naturalWidth > 0")
+                let first = try await browser.run("return document.querySelector('#cameras img').src") as? String
+                try await browser.waitUntil("a newer preview frame", "return document.querySelector('#cameras img').src !== arguments[0]".replacingOccurrences(of: "arguments[0]", with: "'\(first ?? "")'"))
+                try await browser.waitUntil("people counted from the tracking feed", timeout: 120, "return Number(document.querySelector('#cameras .count').dataset.count) > 0")
+                #expect(try await browser.run("return document.querySelector('#cameras .status').textContent") as? String == "live")
+                try await browser.click(try await browser.waitFor("#cameras button.camera"))
+                try await browser.waitUntil("the camera's tracks", "return document.querySelectorAll('#camera-detail table.tracks tbody tr').length > 0")
+                try await browser.screenshot(to: Self.screenshots + "/live.png")
+                try await Self.expectNoConsoleErrors(browser, "live")
+
+                // Alerts: the list, then one that arrives over the WebSocket without a reload; acknowledge it.
+                try await browser.open(server.base + "/#/alerts")
+                _ = try await browser.waitFor("#alerts-body tr", timeout: 120)
+                try await browser.waitUntil("an alert arriving live", timeout: 120, "return document.querySelector('#alerts-body tr.fresh') !== null")
+                try await browser.waitUntil("the snapshot", timeout: 60, "const i = document.querySelector('#alerts-body img.thumb'); return i !== null && i.naturalWidth > 0")
+                let id = try #require(try await browser.run("return Number(document.querySelector('#alerts-body tr button.acknowledge').closest('tr').dataset.eventId)") as? Int)
+                try await browser.click(try #require(try await browser.find("#alerts-body tr[data-event-id='\(id)'] button.acknowledge")))
+                try await browser.waitUntil("the row acknowledged", "return document.querySelector(\"#alerts-body tr[data-event-id='\(id)']\").dataset.acknowledged === 'true'")
+                #expect(try await server.strings("SELECT acknowledged, acknowledged_by IS NOT NULL FROM events WHERE id = \(id)") == ["true|true"])
+                try await browser.screenshot(to: Self.screenshots + "/alerts.png")
+                try await Self.expectNoConsoleErrors(browser, "alerts")
+
+                // Analytics, once the task stopped (fixed rows): the bars hold the API's numbers.
+                _ = try await server.post("/api/v1/processing-tasks/\(task)/stop", token: sa.token, [String: Any]())
+                _ = try await ProcessingTaskTests.waitFor(server, task: task, token: sa.token) { $0["state"] as? String != "running" }
+                try await browser.open(server.base + "/#/analytics")
+                _ = try await browser.waitFor("svg[data-chart=hourly] rect", timeout: 60)
+                let day = ISO8601DateFormatter().string(from: Date()).prefix(10)
+                let api = try await server.get("/api/v1/analytics/period?period=day&date=\(day)T00:00:00Z", token: op.token)
+                let hourly = (api["hourly_distribution"] as? [Int]) ?? []
+                let drawn = try await browser.run("return [...document.querySelectorAll('svg[data-chart=hourly] rect')].map(r => Number(r.dataset.value))") as? [Int]
+                #expect(drawn == hourly && hourly.reduce(0, +) > 0, "drawn \(String(describing: drawn)), API \(hourly)")
+                let severity = (api["severity_breakdown"] as? [String: Int]) ?? [:]
+                let bars = try await browser.run("return [...document.querySelectorAll('svg[data-chart=severity] rect')].map(r => Number(r.dataset.value))") as? [Int]
+                #expect(bars == ["info", "warning", "critical"].map { severity[$0] ?? 0 })
+                let people = (api["counts_over_time"] as? [[String: Any]] ?? []).reduce(0) { $0 + ((($1["tracks"] as? [String: Any])?["person"] as? Int) ?? 0) }
+                let hours = try await browser.run("return [...document.querySelectorAll('svg[data-chart=people] rect')].map(r => Number(r.dataset.value))") as? [Int] ?? []
+                #expect(hours.count == 24 && hours.reduce(0, +) == people && people > 0, "drawn \(hours), API total \(people)")
+                try await browser.screenshot(to: Self.screenshots + "/analytics.png")
+                try await Self.expectNoConsoleErrors(browser, "analytics")
+
+                // Exports: the page's CSV equals `vigil export`.
+                try await browser.open(server.base + "/#/exports")
+                try await browser.waitUntil("the camera list", "return document.querySelectorAll('#e-cameras option').length === 1")
+                try await browser.click(try await browser.waitFor("#e-start"))
+                try await browser.click(try await browser.waitFor("#exports button.download", timeout: 180))
+                let expected = try await ExportAPITests.cliExport(server, cameras: ["a-plaza"], format: "csv", in: dir)
+                var downloaded: Data?
+                for _ in 0..<100 where downloaded == nil {
+                    let files = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/downloads")) ?? []
+                    if let name = files.first(where: { $0.hasSuffix(".csv") }) { downloaded = FileManager.default.contents(atPath: dir + "/downloads/" + name) }
+                    if downloaded == nil { try await Task.sleep(for: .milliseconds(200)) }
+                }
+                #expect(downloaded == expected && expected.count > 1000, "downloaded \(downloaded?.count ?? -1) bytes, CLI \(expected.count)")
+                try await browser.screenshot(to: Self.screenshots + "/exports.png")
+                try await Self.expectNoConsoleErrors(browser, "exports")
+
+                // A viewer: no acknowledge button, and the API refuses them.
+                try await Self.logOut(browser)
+                try await Self.logIn(browser, server.base, viewer)
+                try await browser.open(server.base + "/#/alerts")
+                _ = try await browser.waitFor("#alerts-body tr", timeout: 60)
+                #expect(try await browser.findAll("button.acknowledge").isEmpty)
+                let open = try #require(try await server.strings("SELECT id FROM events WHERE NOT acknowledged LIMIT 1").first)
+                #expect(try await server.post("/api/v1/events/\(open)/acknowledge", token: viewer.token, [String: Any]()).status == 403)
+                try await Self.expectNoConsoleErrors(browser, "alerts (viewer)")
+
+                // A reload keeps the session (the refresh cookie), and the page never held the refresh token.
+                try await browser.open(server.base + "/#/live")
+                _ = try await browser.waitFor("#cameras button.camera")
+                #expect(try await browser.run("return document.cookie") as? String == "")
+
+                // Tenant B's supervisor: B's camera, none of A's names or alerts.
+                try await Self.logOut(browser)
+                try await Self.logIn(browser, server.base, sb)
+                let theirs = try await browser.run("return [...document.querySelectorAll('#cameras .name')].map(e => e.textContent)") as? [String]
+                #expect(theirs == ["b-secret-cam"])
+                try await browser.open(server.base + "/#/alerts")
+                _ = try await browser.waitFor("#alerts-status")
+                try await browser.waitUntil("the list loaded", "return document.querySelector('#alerts-status').textContent !== 'Loading…'")
+                let text = try await browser.run("return document.body.innerText") as? String ?? ""
+                #expect(!text.contains("a-plaza") && !text.contains("arrived on the plaza"), "\(text.prefix(500))")
+                try await browser.resize(width: 390, height: 844)
+                try await browser.open(server.base + "/#/live")
+                _ = try await browser.waitFor("#cameras button.camera")
+                try await browser.screenshot(to: Self.screenshots + "/live-phone.png")
+                try await Self.expectNoConsoleErrors(browser, "tenant B")
+            } catch {
+                try? await browser.screenshot(to: Self.screenshots + "/failure.png")
+                await browser.quit()
+                throw error
+            }
+            await browser.quit()
+            worker.signal(SIGTERM)
+            _ = await worker.exited(timeout: 60)
+        }
+    }
+}
