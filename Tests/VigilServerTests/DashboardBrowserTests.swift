@@ -97,14 +97,27 @@ import Glibc
 
             let worker = try ProcessingTaskTests.worker(server, directory: dir)
             defer { if worker.isRunning { worker.signal(SIGKILL) } }
-            let started = try await server.post("/api/v1/processing-tasks/start", token: sa.token,
-                                                ["pipeline": "watch", "mode": "stream", "camera_ids": [camera]])
-            let task = try #require(started["task_id"] as? Int, "\(started.body)")
 
             let browser = try await WebDriver(downloads: dir + "/downloads")
             do {
-                // Live: A's camera only, a preview whose frames change, a people count from the tracking feed.
+                // Tasks: the operator starts the live task from the page.
                 try await Self.logIn(browser, server.base, op)
+                try await browser.open(server.base + "/#/tasks")
+                try await browser.type("watch", into: try await browser.waitFor("#t-pipeline"))
+                try await browser.waitUntil("the camera list", "return document.querySelectorAll('#t-cameras option').length === 1")
+                _ = try await browser.run("document.querySelector('#t-cameras option').selected = true; return true")
+                try await browser.click(try await browser.waitFor("#t-start"))
+                _ = try await browser.waitFor("#tasks-body tr[data-task-id]", timeout: 30)
+                let ids = try await server.strings("SELECT id FROM processing_tasks")
+                let task = try #require(ids.first.flatMap { Int($0) }, "\(ids)")
+                #expect(try await server.strings("SELECT pipeline, mode FROM processing_tasks WHERE id = \(task)") == ["watch|stream"])
+                try await browser.waitUntil("the task running with frames", timeout: 120,
+                                            "return /running, [1-9][0-9]* frames/.test(document.querySelector('#tasks-body tr[data-task-id]').textContent)")
+                try await browser.screenshot(to: Self.screenshots + "/tasks.png")
+                try await Self.expectNoConsoleErrors(browser, "tasks")
+
+                // Live: A's camera only, a preview whose frames change, a people count from the tracking feed.
+                try await browser.open(server.base + "/#/live")
                 let names = try await browser.run("return [...document.querySelectorAll('#cameras .name')].map(e => e.textContent)") as? [String]
                 #expect(names == ["a-plaza"])
                 try await browser.waitUntil("a preview frame", timeout: 120, "const i = document.querySelector('#cameras img'); return i.src.startsWith('blob:') && i.naturalWidth > 0")
@@ -130,8 +143,10 @@ import Glibc
                 try await Self.expectNoConsoleErrors(browser, "alerts")
 
                 // Analytics, once the task stopped (fixed rows): the bars hold the API's numbers.
-                _ = try await server.post("/api/v1/processing-tasks/\(task)/stop", token: sa.token, [String: Any]())
+                try await browser.open(server.base + "/#/tasks")
+                try await browser.click(try await browser.waitFor("#tasks-body button.stop"))
                 _ = try await ProcessingTaskTests.waitFor(server, task: task, token: sa.token) { $0["state"] as? String != "running" }
+                try await browser.waitUntil("the task stopped on the page", "return document.querySelector('#tasks-body tr').dataset.state !== 'running'")
                 try await browser.open(server.base + "/#/analytics")
                 _ = try await browser.waitFor("svg[data-chart=hourly] rect", timeout: 60)
                 let day = ISO8601DateFormatter().string(from: Date()).prefix(10)
@@ -179,8 +194,42 @@ import Glibc
                 _ = try await browser.waitFor("#cameras button.camera")
                 #expect(try await browser.run("return document.cookie") as? String == "")
 
-                // Tenant B's supervisor: B's camera, none of A's names or alerts.
+                // The map renders (this camera has no homography, so the plan says so), without errors.
+                try await browser.open(server.base + "/#/map")
+                try await browser.waitUntil("the plan", "return document.querySelector('#map svg.plan') !== null")
+                try await Self.expectNoConsoleErrors(browser, "map")
+
+                // Administration, for A's supervisor: A's users only; the viewer's camera assignment shows.
                 try await Self.logOut(browser)
+                try await Self.logIn(browser, server.base, sa)
+                try await browser.open(server.base + "/#/admin")
+                try await browser.waitUntil("the users", "return document.querySelectorAll('#admin-users tbody tr').length > 0")
+                let listed = try await browser.run("return [...document.querySelectorAll('#admin-users tbody tr td:first-child')].map(e => e.textContent).sort()") as? [String]
+                #expect(listed == ["operator-a", "super-a", "viewer-a"], "\(String(describing: listed))")
+                try await browser.click(try #require(try await browser.find("#admin-users tr[data-user-id='\(viewer.id)'] button.assign")))
+                try await browser.waitUntil("the viewer's cameras", "const b = document.querySelector('#admin-assignments input[type=checkbox]'); return b !== null && b.checked")
+                try await browser.waitUntil("the activity log", "return document.querySelectorAll('#admin-activity tbody tr').length > 0")
+                try await browser.screenshot(to: Self.screenshots + "/admin.png")
+                try await Self.expectNoConsoleErrors(browser, "administration")
+                try await Self.logOut(browser)
+
+                // Sign-up with the e-mailed one-time code, then log-in.
+                try await browser.click(try await browser.waitFor("#signup"))
+                try await browser.type("newcomer", into: try await browser.waitFor("#su-username"))
+                try await browser.type("newcomer@example.com", into: try await browser.waitFor("#su-email"))
+                try await browser.type("a long enough password", into: try await browser.waitFor("#su-password"))
+                try await browser.click(try await browser.waitFor("form.login button[type=submit]"))
+                let field = try await browser.waitFor("#su-code")
+                let code = try #require(try await AuthFlowTests.outboxCode(server, to: "newcomer@example.com"))
+                try await browser.type(code, into: field)
+                try await browser.click(try await browser.waitFor("form.login button[type=submit]"))
+                _ = try await browser.waitFor("#username")
+                #expect(try await server.strings("SELECT status FROM users WHERE username = 'newcomer'") == ["active"])
+                try await Self.logIn(browser, server.base, TestServer.Account(id: "", username: "newcomer", password: "a long enough password", token: "", refreshToken: ""))
+                try await Self.expectNoConsoleErrors(browser, "sign-up")
+                try await Self.logOut(browser)
+
+                // Tenant B's supervisor: B's camera, none of A's names or alerts.
                 try await Self.logIn(browser, server.base, sb)
                 let theirs = try await browser.run("return [...document.querySelectorAll('#cameras .name')].map(e => e.textContent)") as? [String]
                 #expect(theirs == ["b-secret-cam"])
