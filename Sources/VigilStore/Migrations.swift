@@ -34,6 +34,7 @@ public struct Migration: Sendable {
         Migration(version: 9, name: "export_files", sql: String(decoding: PackageResources.v0009_export_files_sql, as: UTF8.self)),
         Migration(version: 10, name: "camera_frames", sql: String(decoding: PackageResources.v0010_camera_frames_sql, as: UTF8.self)),
         Migration(version: 11, name: "pushed_frames", sql: String(decoding: PackageResources.v0011_pushed_frames_sql, as: UTF8.self)),
+        Migration(version: 12, name: "dms_sessions", sql: String(decoding: PackageResources.v0012_dms_sessions_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

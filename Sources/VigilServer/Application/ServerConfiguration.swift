@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable {
     public var databaseConnections: Int
     /// Where the pipelines processing tasks name live (`NAME.yaml`); the workers must see the same path.
     public var pipelinesDirectory = "Pipelines"
+    /// The pipeline (in ``pipelinesDirectory``) a driver's monitoring session runs over their push camera.
+    public var dmsPipeline = "driver-monitoring"
     /// How long a finished export file can be downloaded, in seconds.
     public var exportRetention: TimeInterval = 24 * 3600
     /// Frames pushed by clients (`/api/v1/ingest`, `frame` messages on `/ws`).

@@ -79,6 +79,7 @@ public struct VigilServerApplication {
         AggregateController(services: services).register(on: api.group("aggregates"))
         ActivityController(services: services).register(on: api.group("activity"))
         SecurityController(services: services).register(on: api.group("security"))
+        DMSController(services: services).register(on: api.group("dms"))
         let ws = router.group().add(middleware: authenticator)
         let sockets = WebSocketController(services: services, authenticator: authenticator)
         sockets.register(on: ws)

@@ -51,6 +51,17 @@ struct Scope: Sendable {
         }
     }
 
+    /// Drivers' monitoring sessions (`dms_sessions`): all (admin), the tenant's (supervisor), a driver's own;
+    /// nobody else's (operators and viewers watch cameras, not drivers).
+    func drivers(_ session: String, _ sql: inout SQLBuilder) -> String {
+        switch role {
+        case .admin: return "TRUE"
+        case .supervisor: return "\(session).tenant_id = \(sql.bind(tenantID))"
+        case .driver: return "\(session).driver_id = \(sql.bind(userID))"
+        default: return "FALSE"
+        }
+    }
+
     /// Tenants: all (admin), else the caller's own.
     func tenants(_ tenant: String, _ sql: inout SQLBuilder) -> String {
         role == .admin ? "TRUE" : "\(tenant).id = \(sql.bind(tenantID))"

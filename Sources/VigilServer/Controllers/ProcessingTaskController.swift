@@ -78,22 +78,9 @@ struct ProcessingTaskController {
                 throw APIError.unprocessable("\(field): a media time such as 30s or 1m30s")
             }
         }
-        let (file, source) = try PipelineTemplate.read(body.pipeline, in: services.configuration.pipelinesDirectory)
         let cameras = try await cameras(body, caller: caller)
-        guard let tenant = cameras.first?.tenantId, cameras.allSatisfy({ $0.tenantId == tenant }) else {
-            throw APIError.unprocessable("camera_ids: the cameras of one task belong to one tenant")
-        }
-        let kind: JobKind = body.mode == "stream" ? .stream : .run
-        var jobs: [(camera: Int, job: NewJob)] = []
-        for camera in cameras {
-            guard let url = camera.url else { throw APIError.unprocessable("camera_ids: camera \(camera.id) has no source url") }
-            let arguments = RunJobArguments(file: file, inputs: [source: url], from: body.from, to: body.to, cameras: [source: camera.id])
-            let json = String(decoding: try JSONEncoder().encode(arguments), as: UTF8.self)
-            jobs.append((camera.id, NewJob(kind: kind, queue: NewJob.defaultQueue(for: kind), arguments: json, tenantID: tenant)))
-        }
-        let id = try await services.tasks.create(NewProcessingTask(
-            tenantID: tenant, environmentID: body.environmentId, pipeline: body.pipeline, mode: body.mode, from: body.from, to: body.to,
-            createdBy: caller.userID, jobs: jobs))
+        let id = try await services.launchTask(pipeline: body.pipeline, mode: body.mode, from: body.from, to: body.to,
+                                               environmentID: body.environmentId, cameras: cameras, createdBy: caller.userID)
         await services.record("processing_tasks.start", .success, context: context, target: "processing_task:\(id)",
                               details: ["cameras": .array(cameras.map { .number(Double($0.id)) }), "pipeline": .string(body.pipeline)])
         return .init(status: .accepted, response: Started(taskId: id, statusUrl: "/api/v1/processing-tasks/\(id)", state: "queued"))

@@ -30,6 +30,10 @@ struct WebSocketController {
         var cameraId: Int?
         var data: String?
         var timestamp: String?
+        /// `start_monitoring`: the driver (supervisors; default the caller); `stop_monitoring`: the session
+        /// (default the caller's running one).
+        var driverId: UUID?
+        var sessionId: Int?
     }
 
     /// The largest message taken: a frame of the largest JPEG the server takes, in base64, with its JSON.
@@ -45,6 +49,9 @@ struct WebSocketController {
         var code: String?
         var message: String?
         var user: UserSummary?
+        var sessionId: Int?
+        var taskId: Int?
+        var session: DriverSession?
     }
 
     private struct UserSummary: Encodable {
@@ -87,9 +94,9 @@ struct WebSocketController {
     /// A `frame` message: stored for the camera's `push` source (see ``FrameIngest``), and the camera's
     /// alerts come back on this connection. The answer is `frame_accepted` with the frame's sequence
     /// number, or an error naming what was wrong; either way the connection goes on.
-    private func push(_ message: ClientMessage, caller: Caller, connection: UUID) async -> Reply {
+    private func push(_ message: ClientMessage, caller: Caller, connection: UUID, monitoring: Int?) async -> Reply {
         func error(_ code: String, _ text: String) -> Reply { Reply(type: "error", cameraId: message.cameraId, code: code, message: text) }
-        guard let camera = message.cameraId, (1...Int(Int32.max)).contains(camera) else {
+        guard let camera = message.cameraId ?? monitoring, (1...Int(Int32.max)).contains(camera) else {
             return error("bad_message", "a frame message needs camera_id, the push camera's id")
         }
         guard let data = message.data, let jpeg = Data(base64Encoded: data, options: .ignoreUnknownCharacters), !jpeg.isEmpty else {
@@ -151,6 +158,8 @@ struct WebSocketController {
         defer { services.hub.close(id) }
         let writer = Self.forward(queue, to: outbound)
         defer { writer.cancel() }
+        // The driver-monitoring session this connection started: its frames may omit camera_id.
+        var monitoring: DriverSession?
         while let message = try await messages.next() {
             guard case .text(let text) = message, let request = try? APIJSON.decoder.decode(ClientMessage.self, from: Data(text.utf8)) else {
                 try await send(Reply(type: "error", code: "bad_message", message: "expected a JSON object with a type"), outbound)
@@ -171,7 +180,28 @@ struct WebSocketController {
                 services.hub.unsubscribe(id, from: request.channel ?? "")
                 try await send(Reply(type: "unsubscribed", channel: request.channel), outbound)
             case "frame":
-                try await send(await push(request, caller: caller, connection: id), outbound)
+                try await send(await push(request, caller: caller, connection: id, monitoring: monitoring?.cameraId), outbound)
+            case "start_monitoring":
+                do {
+                    let session = try await services.startMonitoring(caller: caller, driverID: request.driverId)
+                    services.hub.follow(id, camera: session.cameraId)
+                    monitoring = session
+                    try await send(Reply(type: "monitoring_started", cameraId: session.cameraId, sessionId: session.id, taskId: session.taskId,
+                                         session: session), outbound)
+                } catch let error as APIError {
+                    try await send(Reply(type: "error", code: error.code, message: error.message), outbound)
+                }
+            case "stop_monitoring":
+                do {
+                    guard let session = request.sessionId ?? monitoring?.id else {
+                        throw APIError.badRequest("stop_monitoring: no session on this connection; give session_id", code: "bad_message")
+                    }
+                    let ended = try await services.endMonitoring(session, caller: caller)
+                    if monitoring?.id == session { monitoring = nil }
+                    try await send(Reply(type: "monitoring_ended", cameraId: ended.cameraId, sessionId: ended.id, session: ended), outbound)
+                } catch let error as APIError {
+                    try await send(Reply(type: "error", code: error.code, message: error.message), outbound)
+                }
             case "ping":
                 try await send(Reply(type: "pong"), outbound)
             case "authenticate":

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Starting and ending drivers' monitoring sessions, for `/api/v1/dms/sessions` and the WebSocket's
+/// `start_monitoring` / `stop_monitoring`: a session runs `Pipelines/driver-monitoring.yaml` (the
+/// server's ``ServerConfiguration/dmsPipeline``) as a live processing task over the driver's own push camera.
+extension ServerServices {
+    var driverSessions: DriverSessionRepository { DriverSessionRepository(database: database) }
+
+    /// Starts a session for `driverID` (default: the caller, who must then be a driver). Supervisors and
+    /// admins start one for a driver they see. 409 when the driver already has one running.
+    func startMonitoring(caller: Caller, driverID: UUID?) async throws -> DriverSession {
+        let driverID = driverID ?? caller.userID
+        if driverID == caller.userID {
+            guard caller.role == .driver else { throw APIError.forbidden("only drivers are monitored; a supervisor names the driver (driver_id)") }
+        } else {
+            guard caller.role == .admin || caller.role == .supervisor else {
+                throw APIError.forbidden("only administrators and supervisors start a session for another driver")
+            }
+        }
+        guard let driver = try await users.get(driverID, scope: caller.scope), driver.role == .driver else { throw APIError.notFound("driver") }
+        guard driver.status == .active else { throw APIError.conflict("the driver's account is \(driver.status.rawValue)") }
+        let camera = try await driverSessions.driverCamera(driver: driver.id, username: driver.username, tenant: driver.tenantId)
+        guard let session = try await driverSessions.start(tenant: driver.tenantId, driver: driver.id, camera: camera) else {
+            let running = try await driverSessions.running(driver: driver.id)
+            throw APIError.conflict("the driver already has a running session\(running.map { " (\($0.id))" } ?? ""); end it first")
+        }
+        do {
+            guard let row = try await cameras.get(camera, scope: caller.scope) else { throw APIError.notFound("camera") }
+            let task = try await launchTask(pipeline: configuration.dmsPipeline, mode: "stream", cameras: [row], createdBy: caller.userID)
+            try await driverSessions.attach(task: task, to: session)
+        } catch {
+            try? await driverSessions.discard(session)
+            throw error
+        }
+        guard let started = try await driverSessions.get(session, scope: caller.scope) else { throw APIError.notFound("session") }
+        return started
+    }
+
+    /// Ends a running session the caller sees: stops its task, waits (up to 30 s) for the worker to commit
+    /// what it has, then keeps the duration and the alert counts. 404 for a session the caller cannot see,
+    /// 409 for one already ended.
+    func endMonitoring(_ id: Int, caller: Caller) async throws -> DriverSession {
+        guard let session = try await driverSessions.get(id, scope: caller.scope) else { throw APIError.notFound("monitoring session") }
+        guard session.endedAt == nil else { throw APIError.conflict("monitoring session \(id) has already ended") }
+        if let task = session.taskId {
+            _ = try await tasks.stop(task, scope: caller.scope)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline, let state = try await tasks.get(task, scope: caller.scope)?.state, state == "running" || state == "queued" {
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        guard let ended = try await driverSessions.end(id, scope: caller.scope) else { throw APIError.conflict("monitoring session \(id) has already ended") }
+        return ended
+    }
+}
