@@ -46,20 +46,8 @@ public final class JPEGEncoder {
                 throw MediaError(code: -22, message: "unsupported conversion", call: "sws_getContext")
             }
             defer { sws_freeContext(converter) }
-            var source: UnsafePointer<UInt8>? = UnsafePointer(
-                (image.baseAddress + y * image.stride + x * image.format.bytesPerPixel).assumingMemoryBound(to: UInt8.self))
-            var stride = Int32(image.stride)
-            let dst = picture.pointer
-            let rows = withUnsafeMutablePointer(to: &dst.pointee.data) { data in
-                withUnsafeMutablePointer(to: &dst.pointee.linesize) { lines in
-                    data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { planes in
-                        lines.withMemoryRebound(to: Int32.self, capacity: 8) { strides in
-                            sws_scale(converter, &source, &stride, 0, Int32(height), planes, strides)
-                        }
-                    }
-                }
-            }
-            guard rows == Int32(height) else { throw MediaError(code: -22, message: "converted \(rows) rows", call: "sws_scale") }
+            try picture.fill(from: UnsafeRawPointer(image.baseAddress + y * image.stride + x * image.format.bytesPerPixel), stride: image.stride,
+                             height: height, converter: converter)
             picture.pointer.pointee.pts = 0
             _ = try encoder.send(picture)
             _ = try encoder.send(nil)

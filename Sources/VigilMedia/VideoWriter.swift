@@ -83,19 +83,7 @@ public final class VideoWriter {
                 guard converter != nil else { throw MediaError(code: -22, message: "unsupported conversion", call: "sws_getContext") }
             }
             try ff("av_frame_make_writable") { av_frame_make_writable(picture.pointer) }
-            var source: UnsafePointer<UInt8>? = UnsafePointer(image.baseAddress.assumingMemoryBound(to: UInt8.self))
-            var stride = Int32(image.stride)
-            let dst = picture.pointer
-            let rows = withUnsafeMutablePointer(to: &dst.pointee.data) { data in
-                withUnsafeMutablePointer(to: &dst.pointee.linesize) { lines in
-                    data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { planes in
-                        lines.withMemoryRebound(to: Int32.self, capacity: 8) { strides in
-                            sws_scale(converter, &source, &stride, 0, Int32(height), planes, strides)
-                        }
-                    }
-                }
-            }
-            guard rows == Int32(height) else { throw MediaError(code: -22, message: "converted \(rows) rows", call: "sws_scale") }
+            try picture.fill(from: UnsafeRawPointer(image.baseAddress), stride: image.stride, height: height, converter: converter!)
             var pts = Int64((time * ticksPerSecond).rounded())
             if pts <= lastPTS { pts = lastPTS + 1 }   // times must increase
             if lastPTS >= 0 { lastStep = pts - lastPTS }

@@ -19,17 +19,6 @@ import Glibc
 /// other driver of the tenant sees none of it, the supervisor sees both drivers' sessions, and another
 /// tenant, operators and viewers see none.
 @Suite("Driver monitoring sessions", .serialized) struct DMSTests {
-    static func connect(_ server: TestServer, token: String,
-                        _ script: @escaping @Sendable (WebSocketInboundMessageStream.AsyncIterator, WebSocketOutboundWriter) async throws -> Void)
-        async throws -> WebSocketCloseFrame? {
-        var configuration = WebSocketClientConfiguration()
-        configuration.additionalHeaders = [.authorization: "Bearer \(token)"]
-        return try await WebSocketClient.connect(url: "ws://127.0.0.1:\(server.port)/ws", configuration: configuration,
-                                                 logger: Logger(label: "test.ws.dms")) { inbound, outbound, _ in
-            try await script(inbound.messages(maxSize: 1 << 20).makeAsyncIterator(), outbound)
-        }
-    }
-
     @Test func aDriversSessionKeepsItsAlertCountsAndOnlyTheDriverAndTheSupervisorSeeIt() async throws {
         let dir = FileManager.default.temporaryDirectory.path + "/vigil-dms-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir + "/frames", withIntermediateDirectories: true)
@@ -57,7 +46,7 @@ import Glibc
             let alerts = Mutex<[String]>([])
             let t0 = Date()
             _ = try await withDeadline("the driver's monitoring session", timeout: .seconds(400)) {
-                try await Self.connect(server, token: first.token) { messages, outbound in
+                try await PushFramesTests.connect(server, token: first.token) { messages, outbound in
                     var messages = messages
                     _ = try await messages.next()   // authenticated
                     func next() async throws -> [String: Any] {

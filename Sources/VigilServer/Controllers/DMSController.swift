@@ -58,17 +58,17 @@ struct DMSController {
         return session
     }
 
-    /// The session's alerts with their measurements (the value, peak, duration and attributes the
-    /// pipeline wrote: EAR, MAR, head pose...), oldest first, read with the caller's camera scope.
+    /// The session's alerts — those its task's runs wrote — with their measurements (the value, peak,
+    /// duration and attributes the pipeline wrote: EAR, MAR, head pose...), newest first, read with the
+    /// caller's camera scope.
     @Sendable func alerts(_ request: Request, context: AppRequestContext) async throws -> EventController.EventList {
         let caller = try context.caller()
         let id = try context.bigIDParameter("id", "monitoring session")
         guard let session = try await services.driverSessions.get(id, scope: caller.scope) else { throw try await notVisible(id, caller, context: context) }
+        guard let task = session.taskId else { return EventController.EventList(events: [], nextCursor: nil) }
         var list = try ListParameters(Query(request), keyset: EventRepository.keyset)
         list.cameras = [session.cameraId]
-        list.after = max(list.after ?? session.startedAt, session.startedAt)
-        if let end = session.endedAt { list.before = min(list.before ?? end.addingTimeInterval(1), end.addingTimeInterval(1)) }
-        let page = try await services.events.list(EventFilter(list: list), scope: caller.scope)
+        let page = try await services.events.list(EventFilter(list: list, taskID: task), scope: caller.scope)
         return EventController.EventList(events: page.items, nextCursor: page.nextCursor)
     }
 

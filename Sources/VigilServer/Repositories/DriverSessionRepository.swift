@@ -86,8 +86,9 @@ struct DriverSessionRepository: Sendable {
         return try await database.query(text, binding: sql.binds, doing: "reading a running session").first.map { try Self.session(Row($0)) }
     }
 
-    /// Ends a running session the caller may see: its end time and its alert counts, from the events of its
-    /// camera from its start to now. nil when there is no such running session.
+    /// Ends a running session the caller may see: its end time and its alert counts, from the events its
+    /// task's runs wrote (not by time: event times are the frames', which the driver's device stamps). nil
+    /// when there is no such running session.
     func end(_ id: Int, scope: Scope) async throws -> DriverSession? {
         var sql = SQLBuilder()
         let drowsy = sql.bind(.array(Self.drowsinessRules)), distracted = sql.bind(.array(Self.distractionRules)), yawns = sql.bind(.array(Self.yawnRules))
@@ -98,7 +99,8 @@ struct DriverSessionRepository: Sendable {
                        count(e.*) FILTER (WHERE e.rule = ANY(\(distracted)::text[])) AS distraction,
                        count(e.*) FILTER (WHERE e.rule = ANY(\(yawns)::text[])) AS yawn
                 FROM dms_sessions s
-                LEFT JOIN events e ON e.camera_id = s.camera_id AND e.time >= s.started_at AND e.time <= now() AND e.alert_id IS NOT NULL
+                LEFT JOIN events e ON e.camera_id = s.camera_id AND e.alert_id IS NOT NULL AND e.run_id IN (
+                    SELECT r.id FROM runs r JOIN processing_task_cameras tc ON tc.job_id = r.job_id WHERE tc.task_id = s.task_id)
                 WHERE s.id = \(sql.bind(id)) AND s.ended_at IS NULL AND \(scope.drivers("s", &sql))
                 GROUP BY s.id
             )

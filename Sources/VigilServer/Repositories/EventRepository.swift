@@ -72,6 +72,8 @@ struct EventFilter: Sendable {
     var zones: [String]?
     var severities: [String]?
     var acknowledged: Bool?
+    /// Only the events written by the runs of this processing task.
+    var taskID: Int?
 }
 
 /// The `events` rows of cameras (security alerts, which have no camera, are `/security/alerts`). Every
@@ -111,6 +113,10 @@ struct EventRepository: Sendable {
         if let before = f.before { conditions.append("e.time < \(sql.bind(before))") }
         if let global = f.globalID { conditions.append("e.global_id = \(sql.bind(global))") }
         if let run = f.runID { conditions.append("e.run_id = \(sql.bind(run))") }
+        if let task = filter.taskID {
+            conditions.append("e.run_id IN (SELECT r.id FROM runs r JOIN processing_task_cameras tc ON tc.job_id = r.job_id "
+                              + "WHERE tc.task_id = \(sql.bind(task)))")
+        }
         if let cursor = f.cursor { conditions.append(Self.keyset.after(cursor, &sql)) }
         let text = """
             SELECT \(Self.columns), \(Self.keyset.select) FROM events e JOIN cameras c ON c.id = e.camera_id
