@@ -154,12 +154,13 @@ struct NetworkInputTests {
         let stage = try await spec.makeStage(context: makeContext(mode: .stream, shutdown: shutdown))
         let task = Task { try await stage.run(input: .empty, output: collector.output) }
         try await Task.sleep(for: .milliseconds(300))   // the source binds the port, then the camera starts sending
-        let sender = try ChildProcess(["ffmpeg", "-v", "error", "-nostdin", "-re", "-i", try Samples.path("vtest.avi"), "-t", "8",
+        // The camera keeps sending (looped, up to 2 minutes): on a loaded machine the first seconds of UDP may be lost.
+        let sender = try ChildProcess(["ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop", "-1", "-i", try Samples.path("vtest.avi"), "-t", "120",
                                        "-c:v", "mpeg4", "-g", "10", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"],
                                       stdout: .discard, stderr: .discard)
         defer { sender.kill() }
         defer { shutdown.request() }
-        try await waitUntil("15 frames") { collector.frames.count >= 15 }
+        try await waitUntil("15 frames", timeout: .seconds(150)) { collector.frames.count >= 15 }
         shutdown.request()
         try await task.value
         let frames = collector.frames

@@ -47,12 +47,12 @@ import Glibc
         let username = try await browser.waitFor("#username")
         try await browser.type(account.username, into: username)
         try await browser.type(account.password, into: try await browser.waitFor("#password"))
-        try await browser.click(try await browser.waitFor("form.login button[type=submit]"))
+        try await browser.click("form.login button[type=submit]")
         _ = try await browser.waitFor("#cameras button.camera, #cameras p")
     }
 
     static func logOut(_ browser: WebDriver) async throws {
-        try await browser.click(try await browser.waitFor("#logout"))
+        try await browser.click("#logout")
         _ = try await browser.waitFor("#username")
     }
 
@@ -106,7 +106,7 @@ import Glibc
                 try await browser.type("watch", into: try await browser.waitFor("#t-pipeline"))
                 try await browser.waitUntil("the camera list", "return document.querySelectorAll('#t-cameras option').length === 1")
                 _ = try await browser.run("document.querySelector('#t-cameras option').selected = true; return true")
-                try await browser.click(try await browser.waitFor("#t-start"))
+                try await browser.click("#t-start")
                 _ = try await browser.waitFor("#tasks-body tr[data-task-id]", timeout: 30)
                 let ids = try await server.strings("SELECT id FROM processing_tasks")
                 let task = try #require(ids.first.flatMap { Int($0) }, "\(ids)")
@@ -118,6 +118,7 @@ import Glibc
 
                 // Live: A's camera only, a preview whose frames change, a people count from the tracking feed.
                 try await browser.open(server.base + "/#/live")
+                _ = try await browser.waitFor("#cameras button.camera", timeout: 60)
                 let names = try await browser.run("return [...document.querySelectorAll('#cameras .name')].map(e => e.textContent)") as? [String]
                 #expect(names == ["a-plaza"])
                 try await browser.waitUntil("a preview frame", timeout: 120, "const i = document.querySelector('#cameras img'); return i.src.startsWith('blob:') && i.naturalWidth > 0")
@@ -125,7 +126,7 @@ import Glibc
                 try await browser.waitUntil("a newer preview frame", "return document.querySelector('#cameras img').src !== arguments[0]".replacingOccurrences(of: "arguments[0]", with: "'\(first ?? "")'"))
                 try await browser.waitUntil("people counted from the tracking feed", timeout: 120, "return Number(document.querySelector('#cameras .count').dataset.count) > 0")
                 #expect(try await browser.run("return document.querySelector('#cameras .status').textContent") as? String == "live")
-                try await browser.click(try await browser.waitFor("#cameras button.camera"))
+                try await browser.click("#cameras button.camera")
                 try await browser.waitUntil("the camera's tracks", "return document.querySelectorAll('#camera-detail table.tracks tbody tr').length > 0")
                 try await browser.screenshot(to: Self.screenshots + "/live.png")
                 try await Self.expectNoConsoleErrors(browser, "live")
@@ -136,7 +137,7 @@ import Glibc
                 try await browser.waitUntil("an alert arriving live", timeout: 120, "return document.querySelector('#alerts-body tr.fresh') !== null")
                 try await browser.waitUntil("the snapshot", timeout: 60, "const i = document.querySelector('#alerts-body img.thumb'); return i !== null && i.naturalWidth > 0")
                 let id = try #require(try await browser.run("return Number(document.querySelector('#alerts-body tr button.acknowledge').closest('tr').dataset.eventId)") as? Int)
-                try await browser.click(try #require(try await browser.find("#alerts-body tr[data-event-id='\(id)'] button.acknowledge")))
+                try await browser.click("#alerts-body tr[data-event-id='\(id)'] button.acknowledge")
                 try await browser.waitUntil("the row acknowledged", "return document.querySelector(\"#alerts-body tr[data-event-id='\(id)']\").dataset.acknowledged === 'true'")
                 #expect(try await server.strings("SELECT acknowledged, acknowledged_by IS NOT NULL FROM events WHERE id = \(id)") == ["true|true"])
                 try await browser.screenshot(to: Self.screenshots + "/alerts.png")
@@ -144,7 +145,7 @@ import Glibc
 
                 // Analytics, once the task stopped (fixed rows): the bars hold the API's numbers.
                 try await browser.open(server.base + "/#/tasks")
-                try await browser.click(try await browser.waitFor("#tasks-body button.stop"))
+                try await browser.click("#tasks-body button.stop")
                 _ = try await ProcessingTaskTests.waitFor(server, task: task, token: sa.token) { $0["state"] as? String != "running" }
                 try await browser.waitUntil("the task stopped on the page", "return document.querySelector('#tasks-body tr').dataset.state !== 'running'")
                 try await browser.open(server.base + "/#/analytics")
@@ -166,8 +167,8 @@ import Glibc
                 // Exports: the page's CSV equals `vigil export`.
                 try await browser.open(server.base + "/#/exports")
                 try await browser.waitUntil("the camera list", "return document.querySelectorAll('#e-cameras option').length === 1")
-                try await browser.click(try await browser.waitFor("#e-start"))
-                try await browser.click(try await browser.waitFor("#exports button.download", timeout: 180))
+                try await browser.click("#e-start")
+                try await browser.click("#exports button.download", timeout: 180)
                 let expected = try await ExportAPITests.cliExport(server, cameras: ["a-plaza"], format: "csv", in: dir)
                 var downloaded: Data?
                 for _ in 0..<100 where downloaded == nil {
@@ -206,7 +207,7 @@ import Glibc
                 try await browser.waitUntil("the users", "return document.querySelectorAll('#admin-users tbody tr').length > 0")
                 let listed = try await browser.run("return [...document.querySelectorAll('#admin-users tbody tr td:first-child')].map(e => e.textContent).sort()") as? [String]
                 #expect(listed == ["operator-a", "super-a", "viewer-a"], "\(String(describing: listed))")
-                try await browser.click(try #require(try await browser.find("#admin-users tr[data-user-id='\(viewer.id)'] button.assign")))
+                try await browser.click("#admin-users tr[data-user-id='\(viewer.id)'] button.assign")
                 try await browser.waitUntil("the viewer's cameras", "const b = document.querySelector('#admin-assignments input[type=checkbox]'); return b !== null && b.checked")
                 try await browser.waitUntil("the activity log", "return document.querySelectorAll('#admin-activity tbody tr').length > 0")
                 try await browser.screenshot(to: Self.screenshots + "/admin.png")
@@ -214,15 +215,15 @@ import Glibc
                 try await Self.logOut(browser)
 
                 // Sign-up with the e-mailed one-time code, then log-in.
-                try await browser.click(try await browser.waitFor("#signup"))
+                try await browser.click("#signup")
                 try await browser.type("newcomer", into: try await browser.waitFor("#su-username"))
                 try await browser.type("newcomer@example.com", into: try await browser.waitFor("#su-email"))
                 try await browser.type("a long enough password", into: try await browser.waitFor("#su-password"))
-                try await browser.click(try await browser.waitFor("form.login button[type=submit]"))
+                try await browser.click("form.login button[type=submit]")
                 let field = try await browser.waitFor("#su-code")
                 let code = try #require(try await AuthFlowTests.outboxCode(server, to: "newcomer@example.com"))
                 try await browser.type(code, into: field)
-                try await browser.click(try await browser.waitFor("form.login button[type=submit]"))
+                try await browser.click("form.login button[type=submit]")
                 _ = try await browser.waitFor("#username")
                 #expect(try await server.strings("SELECT status FROM users WHERE username = 'newcomer'") == ["active"])
                 try await Self.logIn(browser, server.base, TestServer.Account(id: "", username: "newcomer", password: "a long enough password", token: "", refreshToken: ""))

@@ -82,6 +82,17 @@ final class WebDriver: @unchecked Sendable {
     }
 
     func click(_ element: Element) async throws { _ = try await command(.POST, "/element/\(element.id)/click", [String: Any]()) }
+
+    /// Clicks what `css` matches once it exists; found again if the page replaced it in between (stale).
+    func click(_ css: String, timeout: Double = 60) async throws {
+        for attempt in 1...5 {
+            do {
+                return try await click(try await waitFor(css, timeout: timeout))
+            } catch let failure as Failure where failure.description.contains("stale element") && attempt < 5 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
     func type(_ text: String, into element: Element) async throws { _ = try await command(.POST, "/element/\(element.id)/value", ["text": text]) }
     func text(_ element: Element) async throws -> String { try await command(.GET, "/element/\(element.id)/text", nil) as? String ?? "" }
 

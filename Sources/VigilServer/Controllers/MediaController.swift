@@ -176,7 +176,7 @@ struct MediaController {
         return cache + "/" + digest.prefix(32) + ".mp4"
     }
 
-    /// Removes clips nobody asked for within `age` seconds.
+    /// Removes clips cut more than `age` seconds ago (a request after that cuts the range again).
     static func prune(_ cache: String, olderThan age: TimeInterval) {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
         for name in files where name.hasSuffix(".mp4") {
