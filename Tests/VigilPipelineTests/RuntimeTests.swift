@@ -161,7 +161,7 @@ struct RuntimeTests {
         let runner = PipelineRunner(spec: spec, options: RunOptions(mode: .stream, channelCapacity: 4))
         async let summary = runner.run()
         do {
-            try await waitUntil("20 frames in the sink", timeout: .seconds(60)) { MessageLog.named(log).frames.count >= 20 }
+            try await waitUntil("20 frames in the sink", timeout: .seconds(180)) { MessageLog.named(log).frames.count >= 20 }
         } catch {
             runner.shutdown.request()   // end the run before failing, so that the test does not hang on it
             _ = try await summary
