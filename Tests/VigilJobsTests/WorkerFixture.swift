@@ -107,16 +107,60 @@ final class WorkerFixture: Sendable {
 
     /// Starts worker `name`, enqueues a run over `footage/cam00.avi` and returns once the run has committed
     /// `batches` batches: the job is under way, held by that worker.
-    func startJobUnderWay(worker name: String, batches: Int, database db: Database) async throws -> (ChildProcess, Job) {
+    ///
+    /// With `holdingCommits`, the worker's commit of the next batch waits at a gate (a trigger on `runs`)
+    /// until ``openCommitGate(_:)``: the job cannot finish before the test acts on it, however fast the
+    /// pipeline or slow the machine.
+    func startJobUnderWay(worker name: String, batches: Int, holdingCommits: Bool = false,
+                          database db: Database) async throws -> (ChildProcess, Job) {
         try addRecording(0)
         let worker = try startWorker(name)
         try await Migrator(database: db).migrate()
+        if holdingCommits { try await closeCommitGate(after: batches, db) }
         let job = try await JobQueue(database: db).enqueue(runJob(0)).job
         try await Self.waitFor("\(batches) committed batches") {
             (try await db.query("SELECT 1 FROM runs WHERE last_batch >= $1::int8", binding: [.int(batches)],
                                 doing: "progress")).count == 1
         }
         return (worker, job)
+    }
+
+    /// A commit that would raise a run's `last_batch` above `batches` waits (polling, in its transaction,
+    /// before its rows are written) while the gate is closed. Each statement sees the gate anew.
+    private func closeCommitGate(after batches: Int, _ db: Database) async throws {
+        for statement in [
+            "CREATE TABLE test_commit_gate (closed boolean NOT NULL)",
+            "INSERT INTO test_commit_gate VALUES (true)",
+            """
+            CREATE FUNCTION test_hold_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                WHILE (SELECT closed FROM test_commit_gate) LOOP PERFORM pg_sleep(0.05); END LOOP;
+                RETURN NEW;
+            END $$
+            """,
+            """
+            CREATE TRIGGER test_hold_commit BEFORE UPDATE OF last_batch ON runs
+            FOR EACH ROW WHEN (NEW.last_batch > \(batches)) EXECUTE FUNCTION test_hold_commit()
+            """,
+        ] { try await db.execute(sql: statement, doing: "closing the commit gate") }
+    }
+
+    /// Waits for a commit held at the gate and ends its database connection (as a network partition would):
+    /// its transaction is rolled back and releases the job row it held a share lock on.
+    func cutHeldCommit(_ db: Database) async throws {
+        try await Self.waitFor("a commit held at the gate") {
+            (try await db.scalar(sql: """
+                SELECT count(*)::int8 FROM (SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
+                    WHERE query LIKE 'UPDATE runs SET last_batch%' AND state = 'active' AND pid <> pg_backend_pid()) held
+                WHERE cut
+                """, doing: "cutting the held commit")).int ?? 0 > 0
+        }
+    }
+
+    /// Lets held commits go on, and later ones pass the gate. (The trigger stays: dropping it would wait
+    /// for the held transaction's lock on `runs`.)
+    func openCommitGate(_ db: Database) async throws {
+        try await db.execute(sql: "UPDATE test_commit_gate SET closed = false", doing: "opening the commit gate")
     }
 
     /// Track points of every run, by input: `media time|frame|track|box`, in frame and track order.

@@ -64,9 +64,11 @@ import VigilTesting
             let fixture = try WorkerFixture(url: url)
             try await fixture.withDatabase { db in
                 let queue = JobQueue(database: db)
-                let (victim, job) = try await fixture.startJobUnderWay(worker: "victim", batches: 2, database: db)
+                let (victim, job) = try await fixture.startJobUnderWay(worker: "victim", batches: 2, holdingCommits: true, database: db)
                 victim.signal(SIGKILL)
                 _ = await victim.exited(timeout: 30)
+                // Its held commit goes on in a backend whose client is gone: it is rolled back.
+                try await fixture.openCommitGate(db)
                 let partial = try await WorkerFixture.trackPoints(db).values.first?.count ?? 0
                 #expect(partial > 0 && partial < expected.count, "kill -9 came too late to interrupt anything")
 
@@ -92,8 +94,12 @@ import VigilTesting
             let fixture = try WorkerFixture(url: url)
             try await fixture.withDatabase { db in
                 let queue = JobQueue(database: db)
-                let (zombie, job) = try await fixture.startJobUnderWay(worker: "zombie", batches: 2, database: db)
+                let (zombie, job) = try await fixture.startJobUnderWay(worker: "zombie", batches: 2, holdingCommits: true, database: db)
+                // Paused in the middle of a commit, whose connection is then lost: the job cannot finish
+                // before the pause, and the zombie holds no lock the rescue would wait for.
                 zombie.signal(SIGSTOP)
+                try await fixture.cutHeldCommit(db)
+                try await fixture.openCommitGate(db)
                 let other = try fixture.startWorker("other")
                 // The zombie's lease expires, the leader (the other worker) rescues the job, the other claims it.
                 try await WorkerFixture.waitFor("the job to pass to the other worker") {
