@@ -13,15 +13,18 @@ public struct RunJobArguments: Codable, Sendable, Equatable {
     public var firedAt: String?
     /// Source id -> camera id: the cameras (and so the tenant) the results belong to (processing tasks).
     public var cameras: [String: Int]?
+    /// Values for the pipeline file's `${NAME}` references, over the worker's environment: a per-user
+    /// instance of a shared pipeline (a driver's subject, calibration and thresholds).
+    public var variables: [String: String]?
 
     public init(file: String, inputs: [String: String]? = nil, from: String? = nil, to: String? = nil, rerun: String? = nil,
-                firedAt: String? = nil, cameras: [String: Int]? = nil) {
+                firedAt: String? = nil, cameras: [String: Int]? = nil, variables: [String: String]? = nil) {
         self.file = file; self.inputs = inputs; self.from = from; self.to = to; self.rerun = rerun; self.firedAt = firedAt
-        self.cameras = cameras
+        self.cameras = cameras; self.variables = variables
     }
 
     enum CodingKeys: String, CodingKey {
-        case file, inputs, from, to, rerun, cameras
+        case file, inputs, from, to, rerun, cameras, variables
         case firedAt = "fired_at"
     }
 }

@@ -10,6 +10,7 @@ public import VigilCore
 ///   window: 1m                # 1m (default), 1h, 1d, or any duration
 ///   allowed_lateness: 5s      # how late a frame of a fan-in may come and still count
 ///   subject: ${DRIVER_ID:-}   # optional: a `subject` dimension on every row (daily statistics per subject)
+///   measurements: [ear, mar]  # optional: per-frame measurements summarised per window
 /// ```
 ///
 /// Rows per window and camera (`name {dimensions}`): `frames`, `monitored_seconds` (time covered by
@@ -17,7 +18,8 @@ public import VigilCore
 /// (confirmed tracks per frame), `occupancy_mean`/`occupancy_max {zone}` (from the alert stage's
 /// `occupancy.<zone>`), `zone_entries`/`zone_exits {zone, class}`, `line_crossings {line, direction,
 /// class}` (from `zone_enter`, `zone_exit`, `line_cross` alerts), `dwell_mean`/`dwell_p95 {zone}`
-/// (visits that ended in the window), `alerts {rule, kind, severity}` (alerts started). A message later
+/// (visits that ended in the window), `alerts {rule, kind, severity}` (alerts started), and for each of
+/// `measurements` over the frames that carried it `measurement_mean`/`_min`/`_max`/`_last {measurement}`. A message later
 /// than `allowed_lateness` behind its camera's newest is counted in `vigil_stage_dropped_total`.
 public struct AggregateSpec: StageSpec {
     public static let typeName = "aggregate"
@@ -27,11 +29,13 @@ public struct AggregateSpec: StageSpec {
     public var windowSeconds: Double
     public var allowedLateness: Double
     public var subject: String?
+    public var measurements: [String]
 
-    public init(windowSeconds: Double = 60, allowedLateness: Double = 5, subject: String? = nil) {
+    public init(windowSeconds: Double = 60, allowedLateness: Double = 5, subject: String? = nil, measurements: [String] = []) {
         self.windowSeconds = windowSeconds
         self.allowedLateness = allowedLateness
         self.subject = subject
+        self.measurements = measurements
     }
 
     public init(config r: ConfigReader) {
@@ -39,6 +43,7 @@ public struct AggregateSpec: StageSpec {
         if windowSeconds <= 0 { r.error("'window' must be longer than 0 s", at: r.raw("window")?.location) }
         allowedLateness = r.duration("allowed_lateness") ?? 5
         subject = r.string("subject").flatMap { $0.isEmpty ? nil : $0 }
+        measurements = r.stringList("measurements") ?? []
         r.finish()
     }
 

@@ -26,7 +26,8 @@ final class AggregateStage: Stage {
                 continue
             }
             var aggregator = cameras[message.sourceID]
-                ?? WindowAggregator(source: message.sourceID, seconds: spec.windowSeconds, allowedLateness: spec.allowedLateness)
+                ?? WindowAggregator(source: message.sourceID, seconds: spec.windowSeconds, allowedLateness: spec.allowedLateness,
+                                    measurements: spec.measurements)
             if !aggregator.add(message) { countDropped(1) }
             let rows = aggregator.close()
             cameras[message.sourceID] = aggregator

@@ -112,6 +112,11 @@ extension AlertEngine {
             state.timers[r] = timer
             var facts = AlertBook.Facts(value: value)
             facts.attributes["expression"] = expression.text
+            if case .start? = edge {
+                for name in configuration.measurements {
+                    if let measured = frame.measurements[name], measured.isFinite { facts.attributes[name] = Self.measurement(measured) }
+                }
+            }
             // A metric alert keeps the value it had while it held, not the one that cleared it.
             let reported = holds == true ? value : nil
             out += timed(rule, edge: edge, active: timer.active, source: source, subject: "camera", time: time,

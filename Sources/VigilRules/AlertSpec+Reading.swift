@@ -136,9 +136,10 @@ extension AlertSpec {
                            cooldown: r.duration("cooldown") ?? 0, ruleCooldown: r.duration("rule_cooldown") ?? 0,
                            updateEvery: r.duration("update_every"), message: r.string("message"))
         }
+        let enabled = r.bool("enabled") ?? true
         // With an unknown kind the other keys cannot be judged: only the kind is reported.
         if kindName != nil || !r.has("kind") { r.finish() }
-        return rule
+        return enabled ? rule : nil
     }
 
     /// `schedule: {from: "08:00", to: "18:00", utc_offset: "+01:00"}`.

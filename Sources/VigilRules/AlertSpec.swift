@@ -10,6 +10,7 @@ public import VigilCore
 ///   type: alert
 ///   inputs: [ids]
 ///   subject: ${DRIVER_ID:-}       # optional: added to every event (attributes.subject)
+///   measurements: [ear, mar, yaw] # optional: per-frame values copied into metric alerts' attributes (at their start)
 ///   time_origin: 2026-01-01T08:00:00Z   # media time 0 of files, for schedules (live: capture time; a job's time_origin wins)
 ///   forget_after: 2s              # a track unseen this long leaves its zones
 ///   zones:
@@ -33,7 +34,7 @@ public import VigilCore
 ///     crowding:  {kind: crowd, zone: walkway, count: 5, for: 3s, hysteresis: 1, clear_for: 2s}
 ///     unstaffed: {kind: absence, zone: walkway, for: 1m, schedule: {from: "08:00", to: "18:00", utc_offset: "+01:00"}}
 ///     drowsy:    {kind: metric, condition: "ear < 0.75 * ear_baseline", for: 1.5s, clear_for: 0.5s}
-///     # every rule: classes, camera, anchor, severity (info | warning | critical), cooldown (per subject),
+///     # every rule: enabled (default true; false reads and checks the rule, then leaves it out), classes, camera, anchor, severity (info | warning | critical), cooldown (per subject),
 ///     # rule_cooldown (per camera), update_every, message ("{camera} {zone} {line} {track} {class}
 ///     # {direction} {duration} {value} {rule}")
 ///   evidence:                     # or `evidence: false`
@@ -86,6 +87,7 @@ public struct AlertSpec: StageSpec {
                         at: node.location)
             }
         }
+        configuration.measurements = r.stringList("measurements") ?? []
         configuration.zones = Self.entries(r, "zones").map { Self.readZone($0.id, $0.reader) }
         configuration.lines = Self.entries(r, "lines").map { Self.readLine($0.id, $0.reader) }
         let zoneIDs = configuration.zones.map(\.id), lineIDs = configuration.lines.map(\.id)

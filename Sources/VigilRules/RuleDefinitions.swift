@@ -147,6 +147,9 @@ public struct AlertConfiguration: Sendable {
     public var timeOrigins: [String: Double] = [:]
     /// Added to every event (`attributes.subject`): the driver or site the stream belongs to.
     public var subject: String?
+    /// Per-frame measurements (e.g. `ear`, `mar`, `yaw`) copied into the attributes of metric alerts: their
+    /// values on the frame the alert started on, kept as it goes on, so an alert carries what it measured.
+    public var measurements: [String] = []
 
     public init(zones: [ZoneDefinition] = [], lines: [LineDefinition] = [], rules: [RuleDefinition] = [],
                 forgetAfter: Double = 2, timeOrigin: Double = 0, subject: String? = nil) {

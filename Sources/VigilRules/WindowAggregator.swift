@@ -8,6 +8,18 @@ struct WindowAggregator {
     let source: String
     let seconds: Double
     let allowedLateness: Double
+    /// Per-frame measurements summarised per window (`measurement_mean|min|max|last {measurement}`).
+    var measurements: [String] = []
+
+    /// One measurement over a window's frames that carried it.
+    struct Summary {
+        var count = 0, sum = 0.0, min = Double.infinity, max = -Double.infinity, last = 0.0, lastTime = -Double.infinity
+
+        mutating func add(_ value: Double, at time: Double) {
+            count += 1; sum += value; min = Swift.min(min, value); max = Swift.max(max, value)
+            if time >= lastTime { last = value; lastTime = time }
+        }
+    }
 
     struct Window {
         var start: Double
@@ -27,6 +39,7 @@ struct WindowAggregator {
         var dwell: [String: [Double]] = [:]
         /// "rule|kind|severity" -> alerts started
         var alerts: [String: Int] = [:]
+        var summaries: [String: Summary] = [:]
     }
 
     private var open: [Int: Window] = [:]
@@ -35,8 +48,8 @@ struct WindowAggregator {
     private var closedBefore = Int.min
     private var lastFrameTime: Double?
 
-    init(source: String, seconds: Double, allowedLateness: Double) {
-        self.source = source; self.seconds = seconds; self.allowedLateness = allowedLateness
+    init(source: String, seconds: Double, allowedLateness: Double, measurements: [String] = []) {
+        self.source = source; self.seconds = seconds; self.allowedLateness = allowedLateness; self.measurements = measurements
     }
 
     private func index(_ time: Double) -> Int { Int((time / seconds).rounded(.down)) }
@@ -76,6 +89,9 @@ struct WindowAggregator {
             let zone = String(name.dropFirst("occupancy.".count))
             w.occupancySum[zone, default: 0] += value
             w.occupancyMax[zone] = max(w.occupancyMax[zone] ?? 0, value)
+        }
+        for name in measurements {
+            if let value = frame.measurements[name], value.isFinite { w.summaries[name, default: Summary()].add(value, at: time) }
         }
     }
 
@@ -138,6 +154,13 @@ struct WindowAggregator {
         for key in w.alerts.keys.sorted() {
             let p = split(key)
             row("alerts", Double(w.alerts[key]!), ["rule": p[0], "kind": p[1], "severity": p[2]])
+        }
+        for name in w.summaries.keys.sorted() {
+            let m = w.summaries[name]!
+            row("measurement_mean", m.sum / Double(m.count), ["measurement": name])
+            row("measurement_min", m.min, ["measurement": name])
+            row("measurement_max", m.max, ["measurement": name])
+            row("measurement_last", m.last, ["measurement": name])
         }
         return rows
     }

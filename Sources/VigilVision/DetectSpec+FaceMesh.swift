@@ -44,7 +44,8 @@ import VigilCore
 /// media time with a face; `ear_baseline` is the P-th percentile of `ear` over them (open eyes are EAR's upper
 /// mode, so a high percentile survives blinks and closed-eye stretches where a mean would not), the neutral
 /// yaw and pitch their medians. Given values (`ear_baseline`, optional `yaw` and `pitch`, default 0) apply from
-/// the first frame. Rules can then say `ear < 0.75 * ear_baseline` or `abs(yaw_relative) > 30`.
+/// the first frame, and win over `seconds`: `{seconds: 10, ear_baseline: ${EAR:-}}` measures only when `EAR` is
+/// unset or empty (an empty value counts as absent). Rules can then say `ear < 0.75 * ear_baseline` or `abs(yaw_relative) > 30`.
 extension DetectSpec {
     public struct FaceMeshSettings: Sendable {
         public var model = "face_landmark"
@@ -72,19 +73,15 @@ extension DetectSpec {
     }
 
     private static func readCalibration(_ c: ConfigReader) -> FaceCalibrationSettings? {
+        // An empty value (an unset `${VAR:-}`) counts as absent, so one file serves subjects with and without
+        // stored values.
+        func given(_ key: String) -> Bool { c.raw(key).map { $0.scalar != "" } ?? false }
         let seconds = c.double("seconds", in: 0.1...86_400)
         let percentile = c.double("percentile", in: 1...100)
-        let baseline = c.double("ear_baseline", in: 0.05...1)
-        let yaw = c.double("yaw", in: -90...90), pitch = c.double("pitch", in: -90...90)
-        let measured = c.has("seconds") || c.has("percentile"), given = c.has("ear_baseline") || c.has("yaw") || c.has("pitch")
-        if measured && given {
-            c.error("'calibration' either measures ('seconds', 'percentile') or is given ('ear_baseline', 'yaw', "
-                    + "'pitch'), not both")
-            return nil
-        }
-        if given {
-            if !c.has("ear_baseline") { c.missing("ear_baseline") }
-            return baseline.map { .given(FaceCalibrationValues(earBaseline: $0, yaw: yaw ?? 0, pitch: pitch ?? 0)) }
+        if given("ear_baseline") || given("yaw") || given("pitch") {
+            let yaw = given("yaw") ? c.double("yaw", in: -90...90) : nil, pitch = given("pitch") ? c.double("pitch", in: -90...90) : nil
+            guard given("ear_baseline") else { c.missing("ear_baseline"); return nil }
+            return c.double("ear_baseline", in: 0.05...1).map { .given(FaceCalibrationValues(earBaseline: $0, yaw: yaw ?? 0, pitch: pitch ?? 0)) }
         }
         if !c.has("seconds") { c.error("'calibration' needs 'seconds' (to measure) or 'ear_baseline' (given values)") }
         return seconds.map { .measure(seconds: $0, percentile: percentile ?? 90) }

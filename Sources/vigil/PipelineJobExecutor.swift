@@ -24,7 +24,8 @@ struct PipelineJobExecutor: JobExecutor {
             throw VigilError(.invalidArgument, "job \(job.id): arguments are not those of a run job (\(error)): \(job.arguments)")
         }
         let jobFile = JobFile.isJob(arguments.file) ? try JobFile.load(arguments.file) : nil
-        var spec = try PipelineLoader(registry: StageKinds.registry).load(file: jobFile?.pipeline ?? arguments.file)
+        let environment = ProcessInfo.processInfo.environment.merging(arguments.variables ?? [:]) { _, given in given }
+        var spec = try PipelineLoader(registry: StageKinds.registry, environment: environment).load(file: jobFile?.pipeline ?? arguments.file)
         var overrides = jobFile?.inputs ?? [:]
         overrides.merge(arguments.inputs ?? [:]) { _, new in new }
         StageKinds.substitutePushInputs(in: &spec, overrides: overrides)

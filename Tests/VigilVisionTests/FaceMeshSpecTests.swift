@@ -32,16 +32,24 @@ struct FaceMeshSpecTests {
         guard case .faceMesh(let g) = given.detector else { Issue.record("not face_mesh"); return }
         #expect(g.calibration == .given(FaceCalibrationValues(earBaseline: 0.3, yaw: 0, pitch: 0)))
 
+        // Given values win over a measurement; an empty one (an unset `${VAR:-}`) is absent.
+        let both = try TestSupport.spec("kind: face_mesh\ncalibration: {seconds: 10, ear_baseline: 0.28, yaw: -4}\n")
+        guard case .faceMesh(let b) = both.detector else { Issue.record("not face_mesh"); return }
+        #expect(b.calibration == .given(FaceCalibrationValues(earBaseline: 0.28, yaw: -4, pitch: 0)))
+        let unset = try TestSupport.spec("kind: face_mesh\ncalibration: {seconds: 10, ear_baseline: \"\", yaw: \"\"}\n")
+        guard case .faceMesh(let u) = unset.detector else { Issue.record("not face_mesh"); return }
+        #expect(u.calibration == .measure(seconds: 10, percentile: 90))
+
         let text = try Self.diagnostics("""
             kind: face_mesh
             tracking_confidnce: 0.5
             blink_ratio: 3
-            calibration: {seconds: 10, ear_baseline: 0.3}
+            calibration: {seconds: 10, ear_baseline: 1.3}
             gate: motion
             """)
         #expect(text.contains { $0.hasPrefix("f.yaml:2:1:") && $0.contains("did you mean 'tracking_confidence'") })
         #expect(text.contains { $0.hasPrefix("f.yaml:3:14:") && $0.contains("'blink_ratio'") })
-        #expect(text.contains { $0.hasPrefix("f.yaml:4:14:") && $0.contains("either measures") })
+        #expect(text.contains { $0.hasPrefix("f.yaml:4:") && $0.contains("'ear_baseline'") })
         #expect(text.contains { $0.contains("'gate: motion' only applies to dnn, hog and cascade") })
         let calibration = try Self.diagnostics("kind: face_mesh\ncalibration: {percentile: 90, secnods: 3}\n")
         #expect(calibration.contains { $0.contains("unknown key 'secnods'; did you mean 'seconds'?") })
