@@ -398,6 +398,6 @@ public struct AlertEngine {
     }
 
     static func seconds(_ t: Double) -> String { String(format: "%.3f", t) }
-    /// A measurement as an attribute: four significant decimals, as the values are measured.
+    /// A measurement as an attribute: an integer as such (a blink count), else four decimal places.
     static func measurement(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : String(format: "%.4f", v) }
 }

@@ -34,8 +34,9 @@ public import VigilCore
 ///     crowding:  {kind: crowd, zone: walkway, count: 5, for: 3s, hysteresis: 1, clear_for: 2s}
 ///     unstaffed: {kind: absence, zone: walkway, for: 1m, schedule: {from: "08:00", to: "18:00", utc_offset: "+01:00"}}
 ///     drowsy:    {kind: metric, condition: "ear < 0.75 * ear_baseline", for: 1.5s, clear_for: 0.5s}
-///     # every rule: enabled (default true; false reads and checks the rule, then leaves it out), classes, camera, anchor, severity (info | warning | critical), cooldown (per subject),
-///     # rule_cooldown (per camera), update_every, message ("{camera} {zone} {line} {track} {class}
+///     # every rule: enabled (default true; false checks the rule, then leaves it out), classes, camera,
+///     # anchor, severity (info | warning | critical), cooldown (per subject), rule_cooldown (per camera),
+///     # update_every, message ("{camera} {zone} {line} {track} {class}
 ///     # {direction} {duration} {value} {rule}")
 ///   evidence:                     # or `evidence: false`
 ///     path: out/evidence          # files go to <path>/<pipeline>/<alert id>.jpg (+ _crop.jpg)
