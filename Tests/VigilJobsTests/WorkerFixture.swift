@@ -145,17 +145,27 @@ final class WorkerFixture: Sendable {
         ] { try await db.execute(sql: statement, doing: "closing the commit gate") }
     }
 
-    /// Waits for a commit held at the gate and ends its database connection (as a network partition would):
-    /// its transaction is rolled back and releases the job row it held a share lock on.
-    func cutHeldCommit(_ db: Database) async throws {
+    /// Waits until the worker's next commit is held at the gate (a backend waiting in its `UPDATE runs`):
+    /// a signal sent before that could stop the worker before it sends the commit at all.
+    func waitForHeldCommit(_ db: Database) async throws {
         try await Self.waitFor("a commit held at the gate") {
-            (try await db.scalar(sql: """
-                SELECT count(*)::int8 FROM (SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
-                    WHERE query LIKE 'UPDATE runs SET last_batch%' AND state = 'active' AND pid <> pg_backend_pid()) held
-                WHERE cut
-                """, doing: "cutting the held commit")).int ?? 0 > 0
+            (try await db.scalar(sql: "SELECT count(*)::int8 FROM pg_stat_activity WHERE \(Self.heldCommit)",
+                                 doing: "looking for the held commit")).int ?? 0 > 0
         }
     }
+
+    /// Ends the held commit's database connection (as a network partition would): its transaction is
+    /// rolled back and releases the job row it held a share lock on.
+    func cutHeldCommit(_ db: Database) async throws {
+        let cut = try await db.scalar(sql: """
+            SELECT count(*)::int8 FROM (SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
+                WHERE \(Self.heldCommit)) held
+            WHERE cut
+            """, doing: "cutting the held commit")
+        #expect(cut.int == 1, "no commit was held at the gate to cut")
+    }
+
+    private static let heldCommit = "query LIKE 'UPDATE runs SET last_batch%' AND state = 'active' AND pid <> pg_backend_pid()"
 
     /// Lets held commits go on, and later ones pass the gate. (The trigger stays: dropping it would wait
     /// for the held transaction's lock on `runs`.)

@@ -65,6 +65,7 @@ import VigilTesting
             try await fixture.withDatabase { db in
                 let queue = JobQueue(database: db)
                 let (victim, job) = try await fixture.startJobUnderWay(worker: "victim", batches: 2, holdingCommits: true, database: db)
+                try await fixture.waitForHeldCommit(db)
                 victim.signal(SIGKILL)
                 _ = await victim.exited(timeout: 30)
                 // Its held commit goes on in a backend whose client is gone: it is rolled back.
@@ -97,6 +98,7 @@ import VigilTesting
                 let (zombie, job) = try await fixture.startJobUnderWay(worker: "zombie", batches: 2, holdingCommits: true, database: db)
                 // Paused in the middle of a commit, whose connection is then lost: the job cannot finish
                 // before the pause, and the zombie holds no lock the rescue would wait for.
+                try await fixture.waitForHeldCommit(db)
                 zombie.signal(SIGSTOP)
                 try await fixture.cutHeldCommit(db)
                 try await fixture.openCommitGate(db)
