@@ -49,6 +49,27 @@ public struct EnvironmentInterpolation: Sendable {
         return .success(out)
     }
 
+    /// The variables `text` references and their defaults (nil: none), outermost first: what a file can be
+    /// given. A name referenced with different defaults keeps its first.
+    public static func references(in text: String) -> [(name: String, fallback: String?)] {
+        var found: [(name: String, fallback: String?)] = []
+        var i = text.startIndex
+        while let dollar = text[i...].firstIndex(of: "$") {
+            let next = text.index(after: dollar)
+            guard next < text.endIndex else { break }
+            if text[next] == "$" { i = text.index(after: next); continue }
+            guard text[next] == "{", let close = closingBrace(in: text, after: next) else { i = next; continue }
+            let body = text[text.index(after: next)..<close]
+            let sep = body.range(of: ":-")
+            let name = String(sep.map { body[..<$0.lowerBound] } ?? body)
+            let fallback = sep.map { String(body[$0.upperBound...]) }
+            if !found.contains(where: { $0.name == name }) { found.append((name, fallback)) }
+            if let fallback { found += references(in: fallback).filter { ref in !found.contains { $0.name == ref.name } } }
+            i = text.index(after: close)
+        }
+        return found
+    }
+
     /// The `}` that closes the `{` at `open`, skipping nested `${...}`.
     private static func closingBrace(in text: String, after open: String.Index) -> String.Index? {
         var depth = 0

@@ -35,6 +35,8 @@ public struct Migration: Sendable {
         Migration(version: 10, name: "camera_frames", sql: String(decoding: PackageResources.v0010_camera_frames_sql, as: UTF8.self)),
         Migration(version: 11, name: "pushed_frames", sql: String(decoding: PackageResources.v0011_pushed_frames_sql, as: UTF8.self)),
         Migration(version: 12, name: "dms_sessions", sql: String(decoding: PackageResources.v0012_dms_sessions_sql, as: UTF8.self)),
+        Migration(version: 13, name: "dms_driver_settings",
+                  sql: String(decoding: PackageResources.v0013_dms_driver_settings_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

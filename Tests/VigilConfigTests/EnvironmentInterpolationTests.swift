@@ -34,4 +34,14 @@ struct EnvironmentInterpolationTests {
     func reportsUnsetAndMalformedReferences(text: String, failure: EnvironmentInterpolation.Failure) {
         #expect(interpolation.apply(text) == .failure(failure), "\(text)")
     }
+
+    @Test func listsTheReferencedVariablesWithTheirDefaults() {
+        let text = """
+            a: ${A:-0.75} and again ${A:-9}, $${NOT_A}, $$
+            b: "${B}" ${C:-${D:-x}y} ${E:-}
+            """
+        let found = EnvironmentInterpolation.references(in: text)
+        #expect(found.map(\.name) == ["A", "B", "C", "D", "E"])
+        #expect(found.map(\.fallback) == ["0.75", nil, "${D:-x}y", "x", ""])
+    }
 }

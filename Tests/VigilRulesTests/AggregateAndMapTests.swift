@@ -34,6 +34,24 @@ struct AggregateAndMapTests {
         #expect(last.first { $0.name == "frames" }?.windowStart.seconds == 10)
     }
 
+    @Test func listedMeasurementsAreSummarisedPerWindowOverTheFramesThatCarriedThem() {
+        var windows = WindowAggregator(source: "cam", seconds: 10, allowedLateness: 0, measurements: ["ear", "mar"])
+        for (t, ear) in [(0.0, 0.30), (1.0, 0.10), (2.0, Double.nan), (3.0, 0.20)] {
+            guard case .frame(var frame) = Self.frame(t) else { continue }
+            frame.measurements["ear"] = ear
+            let added = windows.add(.frame(frame))
+            #expect(added)
+        }
+        let rows = windows.close(flush: true)
+        func value(_ name: String, _ measurement: String) -> Double? {
+            rows.first { $0.name == name && $0.dimensions["measurement"] == measurement }?.value
+        }
+        // The NaN frame is left out; mar was never measured: no rows for it.
+        #expect(abs((value("measurement_mean", "ear") ?? 0) - 0.2) < 1e-12)
+        #expect(value("measurement_min", "ear") == 0.10 && value("measurement_max", "ear") == 0.30 && value("measurement_last", "ear") == 0.20)
+        #expect(!rows.contains { $0.dimensions["measurement"] == "mar" })
+    }
+
     @Test func zonesInMapMetresUseTheTracksMapPosition() throws {
         let yard = ZoneDefinition(id: "yard", space: .map, polygon: Polygon([Point(0, 0), Point(10, 0), Point(10, 10), Point(0, 10)]))
         var scene = Scene(seconds: 4)

@@ -50,6 +50,21 @@ struct AlertStageTests {
         ])
     }
 
+    @Test func aDisabledRuleIsCheckedThenLeftOut() throws {
+        let spec = try Self.spec("""
+        rules:
+          drowsiness: {kind: metric, condition: "ear < 0.2", for: 1s, enabled: false}
+          yawn: {kind: metric, condition: "mar > 0.6", for: 1s, enabled: true}
+          no_face: {kind: metric, condition: "face_present == false", for: 2s}
+        """)
+        #expect(spec.configuration.rules.map(\.id) == ["yawn", "no_face"])
+        // Disabled, it is still read: its mistakes are reported.
+        #expect(try Self.diagnostics("""
+        rules:
+          drowsiness: {kind: metric, condition: "ear <", for: 1s, enabled: false}
+        """).count == 1)
+    }
+
     /// A grey 320x240 BGR frame with one person standing in a zone.
     static func frame(_ index: Int, time: Double, image: FrameImage?) -> AnnotatedFrame {
         let person = TrackPoint(trackID: 4, box: BoundingBox(x: 100, y: 60, width: 40, height: 100), score: 0.9,

@@ -63,4 +63,19 @@ struct MetricRuleTests {
         }
         #expect(try MetricExpression(parsing: "ear < 0.75 * ear_baseline").names == ["ear", "ear_baseline"])
     }
+
+    @Test func listedMeasurementsAreTheAlertsValuesAtItsStartThroughItsEnd() throws {
+        var scene = Scene(seconds: 6)
+        scene.measure("ear", during: 0...5.9) { t in t >= 1 && t < 4 ? 0.12 + t / 100 : 0.3 }
+        scene.measure("yaw", during: 0...5.9) { t in t * 2 }
+        var configuration = AlertConfiguration(rules: [metric("ear < 0.2", for: 1)])
+        configuration.measurements = ["ear", "yaw", "mar"]
+        let events = try scene.run(configuration)
+        #expect(events.timeline == ["metric:start@2.0", "metric:end@4.0"])
+        // The frame at 2.0 s: ear 0.14, yaw 4; mar was never measured, so it is absent, not invented.
+        for event in events {
+            #expect(event.attributes["ear"] == AlertEngine.measurement(0.14) && event.attributes["yaw"] == AlertEngine.measurement(4))
+            #expect(event.attributes["mar"] == nil)
+        }
+    }
 }

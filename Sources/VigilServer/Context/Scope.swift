@@ -51,13 +51,14 @@ struct Scope: Sendable {
         }
     }
 
-    /// Drivers' monitoring sessions (`dms_sessions`): all (admin), the tenant's (supervisor), a driver's own;
-    /// nobody else's (operators and viewers watch cameras, not drivers).
-    func drivers(_ session: String, _ sql: inout SQLBuilder) -> String {
+    /// Drivers' rows (`dms_sessions`, calibrations, configurations; `users` with `driverColumn: "id"`): all
+    /// (admin), the tenant's (supervisor), a driver's own; nobody else's (operators and viewers watch
+    /// cameras, not drivers).
+    func drivers(_ row: String, _ sql: inout SQLBuilder, driverColumn: String = "driver_id") -> String {
         switch role {
         case .admin: return "TRUE"
-        case .supervisor: return "\(session).tenant_id = \(sql.bind(tenantID))"
-        case .driver: return "\(session).driver_id = \(sql.bind(userID))"
+        case .supervisor: return "\(row).tenant_id = \(sql.bind(tenantID))"
+        case .driver: return "\(row).\(driverColumn) = \(sql.bind(userID))"
         default: return "FALSE"
         }
     }

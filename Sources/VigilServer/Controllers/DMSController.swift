@@ -18,17 +18,23 @@ struct DMSController {
         group.get("sessions/:id", use: get)
         group.post("sessions/:id/end", use: end)
         group.get("sessions/:id/alerts", use: alerts)
+        group.post("sessions/:id/alerts", use: raiseAlert)
+        DMSDriverController(services: services).register(on: group)
     }
 
-    struct StartRequest: Decodable { var driverId: UUID? }
+    struct StartRequest: Decodable {
+        var driverId: UUID?
+        var kind: DriverSession.Kind?
+    }
     struct SessionList: ResponseEncodable { var sessions: [DriverSession] }
 
     @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<DriverSession> {
         let caller = try context.caller()
         let body = request.headers[.contentLength] == "0" ? StartRequest() : try await request.json(StartRequest.self, context: context)
-        let session = try await services.startMonitoring(caller: caller, driverID: body.driverId)
+        let session = try await services.startMonitoring(caller: caller, driverID: body.driverId, kind: body.kind ?? .monitoring)
         await services.record("dms.session_start", .success, context: context, target: "dms_session:\(session.id)",
-                              details: ["driver": .string(session.driverId.uuidString), "camera": .number(Double(session.cameraId))])
+                              details: ["driver": .string(session.driverId.uuidString), "camera": .number(Double(session.cameraId)),
+                                        "kind": .string(session.kind.rawValue)])
         return .init(status: .created, headers: [.location: "/api/v1/dms/sessions/\(session.id)"], response: session)
     }
 
@@ -65,11 +71,57 @@ struct DMSController {
         let caller = try context.caller()
         let id = try context.bigIDParameter("id", "monitoring session")
         guard let session = try await services.driverSessions.get(id, scope: caller.scope) else { throw try await notVisible(id, caller, context: context) }
-        guard let task = session.taskId else { return EventController.EventList(events: [], nextCursor: nil) }
         var list = try ListParameters(Query(request), keyset: EventRepository.keyset)
         list.cameras = [session.cameraId]
-        let page = try await services.events.list(EventFilter(list: list, taskID: task), scope: caller.scope)
+        let page = try await services.events.list(EventFilter(list: list, dmsSession: session.id), scope: caller.scope)
         return EventController.EventList(events: page.items, nextCursor: page.nextCursor)
+    }
+
+    struct ClientAlert: Decodable {
+        var rule: String
+        var severity: String?
+        var message: String?
+        /// When it began (default: now); within the session, not in the future.
+        var time: Date?
+        var duration: Double?
+        var value: Double?
+        /// The app's measurements (EAR, MAR, head pose...), kept among the alert's attributes.
+        var metrics: [String: Double]?
+    }
+
+    /// An alert the driver's app raised itself (its own detector, a button): stored as the session's,
+    /// counted at its end and in the driver's statistics. Only while the session runs, by whoever sees it.
+    @Sendable func raiseAlert(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<StoredEvent> {
+        let caller = try context.caller()
+        let id = try context.bigIDParameter("id", "monitoring session")
+        guard let session = try await services.driverSessions.get(id, scope: caller.scope) else { throw try await notVisible(id, caller, context: context) }
+        let body = try await request.json(ClientAlert.self, context: context)
+        guard body.rule.range(of: #"^[a-z][a-z0-9_]{0,63}$"#, options: .regularExpression) != nil else {
+            throw APIError.unprocessable("rule: 1 to 64 characters of a-z, 0-9 and '_', starting with a letter")
+        }
+        let severity = body.severity ?? "warning"
+        guard EventController.severities.contains(severity) else { throw APIError.unprocessable("severity: info, warning or critical") }
+        let message = try Validate.name(body.message ?? "\(body.rule) (raised by the driver's app)", field: "message", max: 500)
+        let duration = body.duration ?? 0
+        guard duration.isFinite, (0...86_400).contains(duration) else { throw APIError.unprocessable("duration: seconds from 0 to 86400") }
+        if let value = body.value, !value.isFinite { throw APIError.unprocessable("value: a finite number") }
+        let metrics = body.metrics ?? [:]
+        guard metrics.count <= 32, metrics.allSatisfy({ $0.key.range(of: #"^[a-z][a-z0-9_]{0,39}$"#, options: .regularExpression) != nil
+                                                         && !["subject", "dms_session", "source"].contains($0.key) && $0.value.isFinite }) else {
+            throw APIError.unprocessable("metrics: at most 32 finite numbers named with a-z, 0-9 and '_' (not subject, dms_session or source)")
+        }
+        let now = Date()
+        let time = body.time ?? now
+        guard session.endedAt == nil else { throw APIError.conflict("monitoring session \(id) has ended") }
+        guard time >= session.startedAt.addingTimeInterval(-1), time <= now.addingTimeInterval(60) else {
+            throw APIError.unprocessable("time: within the session, from its start up to now")
+        }
+        let event = try await services.driverSessions.raiseClientAlert(session, rule: body.rule, severity: severity, message: message, time: time,
+                                                                        duration: duration, value: body.value, metrics: metrics)
+        await services.record("dms.client_alert", .success, context: context, target: "dms_session:\(id)",
+                              details: ["event": .number(Double(event)), "rule": .string(body.rule)])
+        guard let stored = try await services.events.get(event, scope: caller.scope) else { throw APIError.notFound("event") }
+        return .init(status: .created, headers: [.location: "/api/v1/events/\(event)"], response: stored)
     }
 
     /// 404 for a session outside the caller's scope; one of another tenant is also written to the audit log.

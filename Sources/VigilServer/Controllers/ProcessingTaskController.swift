@@ -114,13 +114,7 @@ struct ProcessingTaskController {
 /// exactly one source (each camera's job points it at the camera's URL). The workers check the rest.
 enum PipelineTemplate {
     static func read(_ name: String, in directory: String) throws -> (file: String, source: String) {
-        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"#, options: .regularExpression) != nil else {
-            throw APIError.unprocessable("pipeline: a pipeline name (letters, digits, '-' and '_')")
-        }
-        let file = (directory as NSString).appendingPathComponent(name + ".yaml")
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw APIError.unprocessable("pipeline: the server has no pipeline named \(name)")
-        }
+        let (file, text) = try text(name, in: directory)
         let sources: [String]
         do {
             sources = try ConfigFile.parse(text, file: file).entry("sources")?.value.entries?.map(\.key) ?? []
@@ -131,5 +125,17 @@ enum PipelineTemplate {
             throw APIError.unprocessable("pipeline: \(name) has \(sources.count) sources; a task runs a one-source pipeline per camera")
         }
         return (file, source)
+    }
+
+    /// The file of pipeline `name` and its text.
+    static func text(_ name: String, in directory: String) throws -> (file: String, text: String) {
+        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"#, options: .regularExpression) != nil else {
+            throw APIError.unprocessable("pipeline: a pipeline name (letters, digits, '-' and '_')")
+        }
+        let file = (directory as NSString).appendingPathComponent(name + ".yaml")
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw APIError.unprocessable("pipeline: the server has no pipeline named \(name)")
+        }
+        return (file, text)
     }
 }

@@ -5,7 +5,12 @@ import VigilStore
 /// A driver's monitoring session (`dms_sessions`): its camera and task, and once ended its duration and
 /// alert counts.
 struct DriverSession: Codable, Sendable {
+    /// A monitoring session watches the driver with their calibration; a calibration session measures
+    /// one (every rule off) and stores it at its end.
+    enum Kind: String, Codable, Sendable { case monitoring, calibration }
+
     var id: Int
+    var kind: Kind
     var tenantId: Int
     var driverId: UUID
     var driver: String
@@ -32,11 +37,11 @@ struct DriverSessionRepository: Sendable {
 
     static let columns = """
         s.id, s.tenant_id, s.driver_id::text, u.username, s.camera_id, s.task_id, s.started_at, s.ended_at,
-        extract(epoch FROM s.ended_at - s.started_at)::float8, s.total_alerts, s.drowsiness_alerts, s.distraction_alerts, s.yawn_alerts
+        extract(epoch FROM s.ended_at - s.started_at)::float8, s.total_alerts, s.drowsiness_alerts, s.distraction_alerts, s.yawn_alerts, s.kind
         """
 
     static func session(_ r: Row) throws -> DriverSession {
-        DriverSession(id: try r.int(0), tenantId: try r.int(1), driverId: try r.uuid(2), driver: try r.text(3), cameraId: try r.int(4),
+        DriverSession(id: try r.int(0), kind: DriverSession.Kind(rawValue: try r.text(13)) ?? .monitoring, tenantId: try r.int(1), driverId: try r.uuid(2), driver: try r.text(3), cameraId: try r.int(4),
                       taskId: r.optionalInt(5), startedAt: try r.time(6), endedAt: r.optionalTime(7), duration: r.optionalDouble(8),
                       totalAlerts: r.optionalInt(9), drowsinessAlerts: r.optionalInt(10), distractionAlerts: r.optionalInt(11),
                       yawnAlerts: r.optionalInt(12), state: r.optionalTime(7) == nil ? "running" : "ended")
@@ -59,11 +64,11 @@ struct DriverSessionRepository: Sendable {
     }
 
     /// A new running session; nil when the driver already has one running.
-    func start(tenant: Int, driver: UUID, camera: Int) async throws -> Int? {
+    func start(tenant: Int, driver: UUID, camera: Int, kind: DriverSession.Kind) async throws -> Int? {
         let rows = try await database.query("""
-            INSERT INTO dms_sessions (tenant_id, driver_id, camera_id) VALUES ($1::int4, $2::uuid, $3::int4)
+            INSERT INTO dms_sessions (tenant_id, driver_id, camera_id, kind) VALUES ($1::int4, $2::uuid, $3::int4, $4)
             ON CONFLICT (driver_id) WHERE ended_at IS NULL DO NOTHING RETURNING id
-            """, binding: [.int(tenant), .text(driver.uuidString), .int(camera)], doing: "starting a monitoring session")
+            """, binding: [.int(tenant), .text(driver.uuidString), .int(camera), .text(kind.rawValue)], doing: "starting a monitoring session")
         return rows.first?.first?.int
     }
 
@@ -86,9 +91,16 @@ struct DriverSessionRepository: Sendable {
         return try await database.query(text, binding: sql.binds, doing: "reading a running session").first.map { try Self.session(Row($0)) }
     }
 
-    /// Ends a running session the caller may see: its end time and its alert counts, from the events its
-    /// task's runs wrote (not by time: event times are the frames', which the driver's device stamps). nil
-    /// when there is no such running session.
+    /// The condition that event `e` belongs to session `s`: its task's runs wrote it, or the driver's app
+    /// raised it in the session (`POST /dms/sessions/{id}/alerts`). (Not by time: event times are the
+    /// frames', which the driver's device stamps.)
+    static func sessionEvents(_ e: String, _ s: String) -> String {
+        "(\(e).run_id IN (SELECT r.id FROM runs r JOIN processing_task_cameras tc ON tc.job_id = r.job_id WHERE tc.task_id = \(s).task_id) "
+            + "OR \(e).attributes->>'dms_session' = \(s).id::text)"
+    }
+
+    /// Ends a running session the caller may see: its end time and its alert counts, from its events
+    /// (``sessionEvents(_:_:)``). nil when there is no such running session.
     func end(_ id: Int, scope: Scope) async throws -> DriverSession? {
         var sql = SQLBuilder()
         let drowsy = sql.bind(.array(Self.drowsinessRules)), distracted = sql.bind(.array(Self.distractionRules)), yawns = sql.bind(.array(Self.yawnRules))
@@ -99,8 +111,7 @@ struct DriverSessionRepository: Sendable {
                        count(e.*) FILTER (WHERE e.rule = ANY(\(distracted)::text[])) AS distraction,
                        count(e.*) FILTER (WHERE e.rule = ANY(\(yawns)::text[])) AS yawn
                 FROM dms_sessions s
-                LEFT JOIN events e ON e.camera_id = s.camera_id AND e.alert_id IS NOT NULL AND e.run_id IN (
-                    SELECT r.id FROM runs r JOIN processing_task_cameras tc ON tc.job_id = r.job_id WHERE tc.task_id = s.task_id)
+                LEFT JOIN events e ON e.camera_id = s.camera_id AND e.alert_id IS NOT NULL AND \(Self.sessionEvents("e", "s"))
                 WHERE s.id = \(sql.bind(id)) AND s.ended_at IS NULL AND \(scope.drivers("s", &sql))
                 GROUP BY s.id
             )
@@ -110,6 +121,36 @@ struct DriverSessionRepository: Sendable {
             """
         guard try await database.query(text, binding: sql.binds, doing: "ending a monitoring session").first != nil else { return nil }
         return try await get(id, scope: scope)
+    }
+
+    /// An alert the driver's app raised in running session `session`: an `events` row of the session's
+    /// camera, kind `client`, ended at once (`duration` after `time`), with the driver as its subject and
+    /// the app's measurements among its attributes; the day's statistics are refreshed. Its id.
+    func raiseClientAlert(_ session: DriverSession, rule: String, severity: String, message: String, time: Date, duration: Double,
+                          value: Double?, metrics: [String: Double]) async throws -> Int {
+        try await PartitionManager(database: database).ensure(days: [UTCDay(time)], tables: ["events"])
+        var attributes: [String: JSONValue] = metrics.mapValues { .number($0) }
+        attributes["subject"] = .string(session.driverId.uuidString.lowercased())
+        attributes["dms_session"] = .string(String(session.id))
+        attributes["source"] = "client"
+        let json = String(decoding: try JSONEncoder().encode(JSONValue.object(attributes)), as: UTF8.self)
+        return try await database.transaction(doing: "storing a client alert") { tx in
+            var sql = SQLBuilder()
+            let at = sql.bind(time)
+            let text = """
+                INSERT INTO events (time, camera_id, run_id, media_time, rule, kind, severity, message, attributes, alert_id, phase,
+                                    ended_at, duration, value, peak_value, tenant_id)
+                VALUES (\(at), \(sql.bind(session.cameraId)), NULL, greatest(0, extract(epoch FROM \(at)::timestamptz - \(sql.bind(session.startedAt))::timestamptz)),
+                        \(sql.bind(rule)), 'client', \(sql.bind(severity)), \(sql.bind(message)), \(sql.bind(json))::jsonb,
+                        \(sql.bind("client:" + UUID().uuidString.lowercased())), 'end', \(at)::timestamptz + make_interval(secs => \(sql.bind(.double(duration)))),
+                        \(sql.bind(.double(duration))), \(sql.bind(value.map(SQLValue.double) ?? .null))::float8, \(sql.bind(value.map(SQLValue.double) ?? .null))::float8,
+                        \(sql.bind(session.tenantId)))
+                RETURNING id
+                """
+            guard let id = try await tx.query(text, sql.binds).first?.first?.int else { throw VigilError(.database, "the alert was not stored") }
+            _ = try await tx.query("SELECT vigil_refresh_daily_statistics($1::timestamptz, $1::timestamptz)", [.time(time)])
+            return id
+        }
     }
 
     func get(_ id: Int, scope: Scope) async throws -> DriverSession? {

@@ -72,8 +72,11 @@ struct EventFilter: Sendable {
     var zones: [String]?
     var severities: [String]?
     var acknowledged: Bool?
-    /// Only the events written by the runs of this processing task.
-    var taskID: Int?
+    /// Only the events of this driver's monitoring session (``DriverSessionRepository/sessionEvents(_:_:)``).
+    var dmsSession: Int?
+    /// Only the events of this driver's sessions.
+    var dmsDriver: UUID?
+    var rules: [String]?
 }
 
 /// The `events` rows of cameras (security alerts, which have no camera, are `/security/alerts`). Every
@@ -113,9 +116,14 @@ struct EventRepository: Sendable {
         if let before = f.before { conditions.append("e.time < \(sql.bind(before))") }
         if let global = f.globalID { conditions.append("e.global_id = \(sql.bind(global))") }
         if let run = f.runID { conditions.append("e.run_id = \(sql.bind(run))") }
-        if let task = filter.taskID {
-            conditions.append("e.run_id IN (SELECT r.id FROM runs r JOIN processing_task_cameras tc ON tc.job_id = r.job_id "
-                              + "WHERE tc.task_id = \(sql.bind(task)))")
+        if let rules = filter.rules { conditions.append("e.rule = ANY(\(sql.bind(.array(rules)))::text[])") }
+        if let driver = filter.dmsDriver {
+            conditions.append("EXISTS (SELECT 1 FROM dms_sessions s WHERE s.driver_id = \(sql.bind(driver)) AND "
+                              + "s.camera_id = e.camera_id AND \(DriverSessionRepository.sessionEvents("e", "s")))")
+        }
+        if let session = filter.dmsSession {
+            conditions.append("EXISTS (SELECT 1 FROM dms_sessions s WHERE s.id = \(sql.bind(session)) AND "
+                              + "\(DriverSessionRepository.sessionEvents("e", "s")))")
         }
         if let cursor = f.cursor { conditions.append(Self.keyset.after(cursor, &sql)) }
         let text = """

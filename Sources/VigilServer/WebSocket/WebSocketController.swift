@@ -34,6 +34,8 @@ struct WebSocketController {
         /// (default the caller's running one).
         var driverId: UUID?
         var sessionId: Int?
+        /// `start_monitoring`: `monitoring` (default) or `calibration`.
+        var kind: DriverSession.Kind?
     }
 
     /// The largest message taken: a frame of the largest JPEG the server takes, in base64, with its JSON.
@@ -183,7 +185,7 @@ struct WebSocketController {
                 try await send(await push(request, caller: caller, connection: id, monitoring: monitoring?.cameraId), outbound)
             case "start_monitoring":
                 do {
-                    let session = try await services.startMonitoring(caller: caller, driverID: request.driverId)
+                    let session = try await services.startMonitoring(caller: caller, driverID: request.driverId, kind: request.kind ?? .monitoring)
                     services.hub.follow(id, camera: session.cameraId)
                     monitoring = session
                     try await send(Reply(type: "monitoring_started", cameraId: session.cameraId, sessionId: session.id, taskId: session.taskId,
