@@ -37,6 +37,7 @@ public struct Migration: Sendable {
         Migration(version: 12, name: "dms_sessions", sql: String(decoding: PackageResources.v0012_dms_sessions_sql, as: UTF8.self)),
         Migration(version: 13, name: "dms_driver_settings",
                   sql: String(decoding: PackageResources.v0013_dms_driver_settings_sql, as: UTF8.self)),
+        Migration(version: 14, name: "departments", sql: String(decoding: PackageResources.v0014_departments_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

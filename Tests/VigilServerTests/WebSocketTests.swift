@@ -111,14 +111,15 @@ import Testing
         var fastIterator = fastQueue.makeAsyncIterator()
         var fastGot: [String] = []
         for i in 0..<10 {
-            hub.publish(.init(channel: "activity", tenantID: 1, userID: nil, text: "m\(i)"))
+            hub.publish(.init(channel: "activity", tenantID: 1, userID: nil, data: "\(i)"))
             if let m = await fastIterator.next() { fastGot.append(m) }
         }
-        #expect(fastGot == (0..<10).map { "m\($0)" })
+        func text(_ i: Int) -> String { #"{"type":"message","channel":"activity","data":\#(i)}"# }
+        #expect(fastGot == (0..<10).map(text))
         hub.close(slow)
         var slowGot: [String] = []
         for await m in slowQueue { slowGot.append(m) }
-        #expect(slowGot == ["m6", "m7", "m8", "m9"])
+        #expect(slowGot == (6..<10).map(text))
         hub.close(fast)
     }
 }

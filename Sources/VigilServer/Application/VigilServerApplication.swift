@@ -80,6 +80,7 @@ public struct VigilServerApplication {
         ActivityController(services: services).register(on: api.group("activity"))
         SecurityController(services: services).register(on: api.group("security"))
         DMSController(services: services).register(on: api.group("dms"))
+        AdminController(services: services).register(on: api.group("admin"))
         let ws = router.group().add(middleware: authenticator)
         let sockets = WebSocketController(services: services, authenticator: authenticator)
         sockets.register(on: ws)

@@ -63,6 +63,13 @@ struct Scope: Sendable {
         }
     }
 
+    /// A tenant's rows as a whole, for the facility dashboard's counts (callers of role admin or supervisor
+    /// only): all (admin) or `tenant` narrowed to one, else the caller's tenant.
+    func tenant(_ row: String, _ sql: inout SQLBuilder, narrowedTo tenant: Int? = nil) -> String {
+        if role == .admin { return tenant.map { "\(row).tenant_id = \(sql.bind($0))" } ?? "TRUE" }
+        return "\(row).tenant_id = \(sql.bind(tenantID))"
+    }
+
     /// Tenants: all (admin), else the caller's own.
     func tenants(_ tenant: String, _ sql: inout SQLBuilder) -> String {
         role == .admin ? "TRUE" : "\(tenant).id = \(sql.bind(tenantID))"

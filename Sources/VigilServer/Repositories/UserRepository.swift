@@ -13,6 +13,8 @@ struct User: Codable, Sendable, Equatable {
     var status: AccountStatus
     var createdAt: Date
     var updatedAt: Date
+    /// The department of the user's tenant they belong to (`/admin/departments`), if any.
+    var departmentId: Int?
 }
 
 /// Filters of the user list; all optional.
@@ -30,14 +32,17 @@ struct UserFilter: Sendable {
 /// (the caller is not known yet) and say so in their names.
 struct UserRepository: Sendable {
     let database: Database
-    static let columns = "u.id::text, u.tenant_id, u.username, u.email, u.first_name, u.last_name, u.role, u.status, u.created_at, u.updated_at"
+    static let columns = "u.id::text, u.tenant_id, u.username, u.email, u.first_name, u.last_name, u.role, u.status, u.created_at, u.updated_at, u.department_id"
+    /// Columns after ``columns`` in a row start here.
+    static let columnCount = 11
 
     static func user(_ r: Row) throws -> User {
         guard let role = Role(rawValue: try r.text(6)), let status = AccountStatus(rawValue: try r.text(7)) else {
             throw Row.Mismatch(column: 6, expected: "role and status", got: r.values[6])
         }
         return User(id: try r.uuid(0), tenantId: try r.int(1), username: try r.text(2), email: try r.text(3), firstName: try r.text(4),
-                    lastName: try r.text(5), role: role, status: status, createdAt: try r.time(8), updatedAt: try r.time(9))
+                    lastName: try r.text(5), role: role, status: status, createdAt: try r.time(8), updatedAt: try r.time(9),
+                    departmentId: r.optionalInt(10))
     }
 
     func create(tenantID: Int, username: String, email: String, passwordHash: String, firstName: String, lastName: String,
@@ -68,7 +73,7 @@ struct UserRepository: Sendable {
             ORDER BY lower(u.username) = lower(\(key)) DESC LIMIT 1
             """, binding: sql.binds, doing: "looking up an account")
         guard let row = rows.first else { return nil }
-        return (try Self.user(Row(row)), try Row(row).text(10))
+        return (try Self.user(Row(row)), try Row(row).text(Self.columnCount))
     }
 
     /// For the authenticator: the token's user if it exists (the caller is this user).
@@ -106,7 +111,7 @@ struct UserRepository: Sendable {
             ORDER BY u.created_at, u.id LIMIT \(sql.bind(filter.limit)) OFFSET \(sql.bind(filter.offset))
             """
         let rows = try await database.query(text, binding: sql.binds, doing: "listing users")
-        var total = rows.first.flatMap { $0[10].int } ?? 0
+        var total = rows.first.flatMap { $0[Self.columnCount].int } ?? 0
         if rows.isEmpty, filter.offset > 0 {
             // Past the end: count separately so the client still learns the total.
             var count = SQLBuilder()

@@ -30,8 +30,8 @@ final class AuditLog: Sendable {
                 try await partitions.ensure(day: entry.time)
                 row = try await activity.insert(entry)
             }
-            if let text = try? String(decoding: APIJSON.encoder.encode(ChannelMessage(channel: "activity", data: row)), as: UTF8.self) {
-                hub.publish(.init(channel: "activity", tenantID: row.tenantId, userID: row.userId, text: text,
+            if let data = try? String(decoding: APIJSON.encoder.encode(row), as: UTF8.self) {
+                hub.publish(.init(channel: "activity", tenantID: row.tenantId, userID: row.userId, data: data,
                                   administratorsOnly: ActivityRepository.administratorsOnly.contains(row.action)))
             }
             await rules.check(row)
@@ -41,11 +41,4 @@ final class AuditLog: Sendable {
             return nil
         }
     }
-}
-
-/// What a WebSocket client receives: `{"type": "message", "channel": ..., "data": ...}`.
-struct ChannelMessage<T: Encodable>: Encodable {
-    var type = "message"
-    var channel: String
-    var data: T
 }

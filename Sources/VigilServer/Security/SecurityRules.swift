@@ -86,8 +86,8 @@ struct SecurityRules: Sendable {
         let (alert, isNew) = try await alerts.raise(rule: rule, key: key, tenantID: tenantID ?? entry.tenantId, severity: severity, message: message,
                                                     value: value, attributes: attributes, window: window)
         logger.warning("security alert", metadata: ["rule": "\(rule)", "alert.id": "\(alert.alertId)", "new": "\(isNew)", "message": "\(message)"])
-        if let text = try? String(decoding: APIJSON.encoder.encode(ChannelMessage(channel: "security", data: alert)), as: UTF8.self) {
-            hub.publish(.init(channel: "security", tenantID: alert.tenantId, userID: nil, text: text))
+        if let data = try? String(decoding: APIJSON.encoder.encode(alert), as: UTF8.self) {
+            hub.publish(.init(channel: "security", tenantID: alert.tenantId, userID: nil, data: data))
         }
     }
 }

@@ -13,14 +13,30 @@ final class Hub: Sendable {
         var tenantID: Int?
         /// The user the data is about, when it is personal (activity): such users see their own.
         var userID: UUID?
-        /// The JSON text sent to clients.
-        var text: String
+        /// The JSON of the data; clients receive `{"type": "message", "channel": ..., "data": ...}`.
+        var data: String
         /// Only administrators receive it (see `ActivityRepository.administratorsOnly`).
         var administratorsOnly = false
+
+        /// What a subscriber of `subscribed` receives: on a role channel, `kind` names the message's own channel.
+        func text(on subscribed: String) -> String {
+            subscribed == channel ? #"{"type":"message","channel":"\#(channel)","data":\#(data)}"#
+                : #"{"type":"message","channel":"\#(subscribed)","kind":"\#(channel)","data":\#(data)}"#
+        }
     }
 
     /// Channels a client may subscribe to, and who may read them.
-    static let channels: Set<String> = ["activity", "security", "alerts"]
+    static let channels: Set<String> = Set(["activity", "security", "alerts"]).union(roleChannels.keys)
+
+    /// The role channels of the facility dashboard, each a bundle of the channels above: `admin`
+    /// (administrators, supervisors) gets activity and security alerts, `staff` (also operators) those and
+    /// camera alerts, `user` (everyone) activity and camera alerts. Each message still goes only to whom it
+    /// is visible, and security alerts only to roles that may read `security`.
+    static let roleChannels: [String: [String]] = [
+        "admin": ["activity", "security"],
+        "staff": ["activity", "security", "alerts"],
+        "user": ["activity", "alerts"],
+    ]
 
     private struct Subscriber {
         var caller: Caller
@@ -96,7 +112,7 @@ final class Hub: Sendable {
     func alertListeners() -> [AlertListener] {
         subscribers.withLock { s in
             s.compactMap { id, sub in
-                let all = sub.channels.contains("alerts")
+                let all = sub.channels.contains { $0 == "alerts" || Self.roleChannels[$0]?.contains("alerts") == true }
                 return all || !sub.pushedCameras.isEmpty ? AlertListener(id: id, caller: sub.caller, all: all, cameras: sub.pushedCameras) : nil
             }
         }
@@ -110,16 +126,27 @@ final class Hub: Sendable {
 
     func publish(_ message: Message) {
         let targets = subscribers.withLock { s in
-            s.values.filter { $0.channels.contains(message.channel) && Self.visible(message, to: $0.caller) }.map(\.continuation)
+            s.values.compactMap { sub -> (AsyncStream<String>.Continuation, String)? in
+                guard Self.visible(message, to: sub.caller), let channel = Self.delivery(of: message.channel, to: sub) else { return nil }
+                return (sub.continuation, channel)
+            }
         }
-        for continuation in targets {
-            if case .dropped = continuation.yield(message.text) { dropped.increment() }
+        for (continuation, channel) in targets {
+            if case .dropped = continuation.yield(message.text(on: channel)) { dropped.increment() }
         }
+    }
+
+    /// The channel a subscriber receives a message of `channel` on: that one, else a role channel bundling it.
+    private static func delivery(of channel: String, to sub: Subscriber) -> String? {
+        if sub.channels.contains(channel) { return channel }
+        guard mayRead(channel, role: sub.caller.role) else { return nil }
+        return sub.channels.sorted().first { roleChannels[$0]?.contains(channel) == true }
     }
 
     static func mayRead(_ channel: String, role: Role) -> Bool {
         switch channel {
-        case "security": role == .admin || role == .supervisor
+        case "security", "admin": role == .admin || role == .supervisor
+        case "staff": role == .admin || role == .supervisor || role == .operator
         default: true
         }
     }
