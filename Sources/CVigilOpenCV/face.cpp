@@ -284,6 +284,59 @@ extern "C" vcv_status vcv_face_landmarker_run(vcv_face_landmarker *landmarker, c
     });
 }
 
+// MARK: Emotion (mini-XCEPTION on FER2013)
+
+struct vcv_emotion_classifier {
+    cv::dnn::Net net;
+    cv::Mat scratch, crop, gray, blob;
+    std::vector<cv::Mat> outputs;
+};
+
+extern "C" vcv_status vcv_emotion_classifier_create(const char *model_path, vcv_emotion_classifier **out, vcv_error *error) {
+    return vcv::guarded(error, [&] {
+        vcv::require(out != nullptr, "no output");
+        *out = nullptr;
+        auto c = std::make_unique<vcv_emotion_classifier>();
+        c->net = loadONNX(model_path, "emotion");
+        int shape[] = {1, 1, VCV_EMOTION_INPUT, VCV_EMOTION_INPUT};
+        cv::Mat probe;
+        try {
+            c->net.setInput(cv::Mat(4, shape, CV_32F, cv::Scalar(0)));
+            probe = c->net.forward();
+        } catch (const cv::Exception &e) {
+            throw vcv::BridgeError(VCV_ERR_MODEL_MISMATCH, std::string("not an emotion model: OpenCV cannot run it on a 1x1x64x64 input (") +
+                                   e.func + ")");
+        }
+        if (probe.total() != size_t(VCV_EMOTION_COUNT))
+            throw vcv::BridgeError(VCV_ERR_MODEL_MISMATCH, "not an emotion model: expected 7 class scores for a 1x1x64x64 input, found " +
+                                   shapeText(probe));
+        *out = c.release();
+    });
+}
+
+extern "C" void vcv_emotion_classifier_destroy(vcv_emotion_classifier *classifier) { delete classifier; }
+
+extern "C" vcv_status vcv_emotion_classifier_run(vcv_emotion_classifier *c, const vcv_image *image, const vcv_face_region *region,
+                                                 float *probabilities, vcv_error *error) {
+    return vcv::guarded(error, [&] {
+        vcv::require(c != nullptr && region != nullptr && probabilities != nullptr, "no classifier, region or output");
+        vcv::require(std::isfinite(region->center_x) && std::isfinite(region->center_y) && std::isfinite(region->rotation) &&
+                         region->size >= 1 && region->size < 1e5f, "invalid face region");
+        cv::Mat bgr = vcv::asBGR(image, c->scratch);
+        cv::Matx23d m = regionToImage(*region, VCV_EMOTION_INPUT);
+        cv::warpAffine(bgr, c->crop, cv::Mat(m), cv::Size(VCV_EMOTION_INPUT, VCV_EMOTION_INPUT), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                       cv::BORDER_REPLICATE);
+        cv::cvtColor(c->crop, c->gray, cv::COLOR_BGR2GRAY);
+        // blobFromImage(gray, 1 / 127.5, (64, 64), 127.5): pixels to [-1, 1].
+        c->blob = cv::dnn::blobFromImage(c->gray, 1 / 127.5, cv::Size(), cv::Scalar(127.5));
+        c->net.setInput(c->blob);
+        cv::Mat scores = c->net.forward();
+        vcv::require(scores.total() == size_t(VCV_EMOTION_COUNT), "the emotion model gave " + shapeText(scores));
+        const float *p = scores.ptr<float>();
+        for (int i = 0; i < VCV_EMOTION_COUNT; ++i) probabilities[i] = p[i];
+    });
+}
+
 // MARK: solvePnP
 
 extern "C" vcv_status vcv_solve_pnp(const double *object_points, const double *image_points, int32_t count,

@@ -10,6 +10,7 @@ import VigilCore
 ///   kind: face_mesh
 ///   model: face_landmark                        # FaceMesh (registry layout: facemesh)
 ///   detector_model: face_detection_short_range  # BlazeFace (registry layout: blazeface)
+///   emotion_model: emotion_mini_xception        # optional: FER2013 classifier (registry layout: emotion)
 ///   confidence: 0.5            # detector score to accept a face
 ///   tracking_confidence: 0.5   # FaceMesh face-presence score under which the detector runs again
 ///   blink_threshold: 0.21      # EAR under which the eyes count as closed, until calibrated...
@@ -39,6 +40,10 @@ import VigilCore
 /// - `calibrated`: 1 once the subject's calibration is known (always 0 without `calibration`); then every frame
 ///   also carries `ear_baseline`, `yaw_neutral`, `pitch_neutral`, and frames with a face
 ///   `yaw_relative` = yaw - yaw_neutral and `pitch_relative` = pitch - pitch_neutral.
+/// - with `emotion_model`, frames with a face carry `emotion_angry`, `emotion_disgust`, `emotion_fear`,
+///   `emotion_happy`, `emotion_sad`, `emotion_surprise`, `emotion_neutral`: the classifier's probabilities on
+///   the face (the landmarks' square box and 10 px, turned upright, 64x64 gray). One frame's answer is noisy;
+///   average them over time (the aggregate stage's `measurements`).
 ///
 /// Calibration per subject (one per source): `{seconds: N, percentile: P}` collects the first N seconds of
 /// media time with a face; `ear_baseline` is the P-th percentile of `ear` over them (open eyes are EAR's upper
@@ -50,6 +55,7 @@ extension DetectSpec {
     public struct FaceMeshSettings: Sendable {
         public var model = "face_landmark"
         public var detectorModel = "face_detection_short_range"
+        public var emotionModel: String?
         public var confidence = 0.5
         public var trackingConfidence = 0.5
         public var blinkThreshold = 0.21
@@ -61,6 +67,7 @@ extension DetectSpec {
         var settings = FaceMeshSettings()
         settings.model = r.string("model") ?? settings.model
         settings.detectorModel = r.string("detector_model") ?? settings.detectorModel
+        settings.emotionModel = r.string("emotion_model").flatMap { $0.isEmpty ? nil : $0 }
         settings.confidence = r.threshold("confidence") ?? settings.confidence
         settings.trackingConfidence = r.threshold("tracking_confidence") ?? settings.trackingConfidence
         settings.blinkThreshold = r.double("blink_threshold", in: 0.01...1) ?? settings.blinkThreshold
@@ -91,8 +98,12 @@ extension DetectSpec {
     static func buildFaceMesh(_ settings: FaceMeshSettings, registry: ModelRegistry) throws(VigilError) -> PipelinedFaceMesh {
         let detectorPath = try registry.faceModelPath(for: settings.detectorModel, layout: .blazeface)
         let landmarkPath = try registry.faceModelPath(for: settings.model, layout: .facemesh)
+        var emotion: EmotionModel?
+        if let id = settings.emotionModel {
+            emotion = try EmotionModel(path: try registry.faceModelPath(for: id, layout: .emotion), name: id)
+        }
         return PipelinedFaceMesh(detector: try FaceDetectorModel(path: detectorPath, name: settings.detectorModel),
                                  landmarker: try FaceLandmarkModel(path: landmarkPath, name: settings.model),
-                                 settings: settings)
+                                 emotion: emotion, settings: settings)
     }
 }

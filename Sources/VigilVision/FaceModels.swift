@@ -143,14 +143,57 @@ enum PoseSolver {
 }
 
 extension ModelRegistry {
-    /// Checks a face model (layout blazeface or facemesh) as `kind: face_mesh` would: pinned hashes, then
+    /// Checks a face model (layout blazeface, facemesh or emotion) as `kind: face_mesh` would: pinned hashes, then
     /// OpenCV loads it and its outputs have the expected shapes on a blank input.
     public func verifyFaceModel(_ id: String) throws(VigilError) {
         let entry = try entry(id)
         switch entry.layout {
         case .blazeface: _ = try FaceDetectorModel(path: faceModelPath(for: id, layout: .blazeface), name: id)
         case .facemesh: _ = try FaceLandmarkModel(path: faceModelPath(for: id, layout: .facemesh), name: id)
+        case .emotion: _ = try EmotionModel(path: faceModelPath(for: id, layout: .emotion), name: id)
         default: throw VigilError(.model, "model '\(id)' is not a face model (layout \(entry.layout.rawValue))", subject: id)
         }
+    }
+}
+
+/// The FER2013 mini-XCEPTION emotion classifier through the bridge. Owns its handle; one call at a time.
+final class EmotionModel: @unchecked Sendable {
+    /// The classes, in the model's output order; measurements are `emotion_<class>`.
+    static let classes = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+    private let handle: OpaquePointer
+    let name: String
+
+    init(path: String, name: String) throws(VigilError) {
+        self.name = name
+        var created: OpaquePointer?
+        try opencvCall("loading emotion model '\(name)' (\(path))", subject: name) { error in
+            vcv_emotion_classifier_create(path, &created, error)
+        }
+        guard let created else { throw VigilError(.model, "loading emotion model returned nothing", subject: name) }
+        handle = created
+    }
+
+    deinit { vcv_emotion_classifier_destroy(handle) }
+
+    /// The class probabilities of the face in `region` (image pixels), in ``classes`` order.
+    func probabilities(in image: FrameImage, region: FaceRegion) throws(VigilError) -> [Double] {
+        var values = [Float](repeating: 0, count: Self.classes.count)
+        var bridgeRegion = vcv_face_region(center_x: Float(region.center.x), center_y: Float(region.center.y),
+                                           size: Float(region.size), rotation: Float(region.rotation))
+        try opencvCall("emotion", subject: name, code: .stageFailed) { error in
+            values.withUnsafeMutableBufferPointer { out in
+                withBridgeImage(image) { vcv_emotion_classifier_run(handle, $0, &bridgeRegion, out.baseAddress!, error) }
+            }
+        }
+        return values.map(Double.init)
+    }
+
+    /// The square the classifier reads: the landmarks' box plus a margin of `margin` pixels on each side,
+    /// as FER2013's crops (the face box and 10 px), turned upright with the eye line.
+    static func region(of landmarks: FaceLandmarks, margin: Double = 10) -> FaceRegion {
+        let box = landmarks.bounds
+        let upright = FaceRegion(landmarks: landmarks)
+        return FaceRegion(center: Point2(box.x + box.width / 2, box.y + box.height / 2), size: max(box.width, box.height) + 2 * margin,
+                          rotation: upright.rotation)
     }
 }

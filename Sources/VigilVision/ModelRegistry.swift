@@ -10,6 +10,8 @@ public enum ModelLayout: String, Sendable, CaseIterable {
     case blazeface
     /// FaceMesh, 468 landmarks (`kind: face_mesh`'s landmark model).
     case facemesh
+    /// FER2013 mini-XCEPTION, 7 emotions (`kind: face_mesh`'s optional `emotion_model`).
+    case emotion
 
     /// The YOLO layout, `nil` for the face models.
     public var yolo: YOLOLayout? { YOLOLayout(rawValue: rawValue) }
@@ -186,7 +188,7 @@ public struct ModelRegistry: Sendable {
                                 classNames: try classNames(of: entry), name: entry.id)
     }
 
-    /// The verified model file of a face model: `id` must have `layout` (blazeface or facemesh).
+    /// The verified model file of a face model: `id` must have `layout` (blazeface, facemesh or emotion).
     public func faceModelPath(for id: String, layout: ModelLayout) throws(VigilError) -> String {
         let entry = try entry(id)
         guard entry.layout == layout else {

@@ -9,12 +9,14 @@ import VigilCore
 final class PipelinedFaceMesh: PipelinedDetector {
     private let detector: FaceDetectorModel
     private let landmarker: FaceLandmarkModel
+    private let emotion: EmotionModel?
     private let settings: DetectSpec.FaceMeshSettings
 
     private struct Job {
         var image: FrameImage
         var source: String
         var observation: FaceObservation?
+        var emotions: [Double]?
     }
 
     private let jobs = Mutex<[Int: Job]>([:])
@@ -23,9 +25,10 @@ final class PipelinedFaceMesh: PipelinedDetector {
     /// Per source; used by `collectOutput` only (the stage's task, frames in order).
     private let metrics = Mutex<[String: FaceMetrics]>([:])
 
-    init(detector: FaceDetectorModel, landmarker: FaceLandmarkModel, settings: DetectSpec.FaceMeshSettings) {
+    init(detector: FaceDetectorModel, landmarker: FaceLandmarkModel, emotion: EmotionModel? = nil, settings: DetectSpec.FaceMeshSettings) {
         self.detector = detector
         self.landmarker = landmarker
+        self.emotion = emotion
         self.settings = settings
     }
 
@@ -43,7 +46,11 @@ final class PipelinedFaceMesh: PipelinedDetector {
             ?? FaceTracker(minDetectionScore: settings.confidence, minPresence: settings.trackingConfidence)
         let observation = try tracker.track(job.image, detector: detector, landmarker: landmarker)
         trackers.withLock { $0[job.source] = tracker }
-        jobs.withLock { $0[slot]?.observation = observation }
+        var emotions: [Double]?
+        if let emotion, let observation {
+            emotions = try emotion.probabilities(in: job.image, region: EmotionModel.region(of: observation.landmarks))
+        }
+        jobs.withLock { $0[slot]?.observation = observation; $0[slot]?.emotions = emotions }
     }
 
     func collect(slot: Int, frame: AnnotatedFrame) throws(VigilError) -> [Detection] {
@@ -53,14 +60,16 @@ final class PipelinedFaceMesh: PipelinedDetector {
     /// One `face` detection (the landmarks' box, FaceMesh's presence score) and the frame's measurements,
     /// all in source pixels.
     func collectOutput(slot: Int, frame: AnnotatedFrame) throws(VigilError) -> DetectorOutput {
-        let observation = jobs.withLock { $0.removeValue(forKey: slot)?.observation }
+        let job = jobs.withLock { $0.removeValue(forKey: slot) }
+        let observation = job?.observation
         let landmarks = observation?.landmarks.scaled(frame.imageToSourceScale)
         let source = frame.info.sourceID
         var state = metrics.withLock { $0[source] }
             ?? FaceMetrics(blinkThreshold: settings.blinkThreshold, blinkRatio: settings.blinkRatio,
                            calibration: settings.calibration)
-        let measurements = state.measure(landmarks, time: frame.info.time, width: frame.info.sourceWidth,
+        var measurements = state.measure(landmarks, time: frame.info.time, width: frame.info.sourceWidth,
                                              height: frame.info.sourceHeight)
+        for (name, p) in zip(EmotionModel.classes, job?.emotions ?? []) { measurements["emotion_" + name] = p }
         metrics.withLock { $0[source] = state }
         guard let landmarks, let observation else { return DetectorOutput(detections: [], measurements: measurements) }
         return DetectorOutput(detections: [Detection(box: landmarks.bounds, score: observation.presence, label: "face")],

@@ -62,6 +62,34 @@ struct FaceMeshTests {
         #expect(checked == 6)
     }
 
+    @Test("emotion probabilities on every face frame agree with cv2.dnn on the reference's crops")
+    func emotionParity() async throws {
+        let fixture = try EmotionFixture.load()
+        #expect(fixture.classes == EmotionModel.classes)
+        let out = try await Self.runStage("emotion_model: emotion_mini_xception\n")
+        var worst: [Double] = [], sameTop = 0, compared = 0
+        for frame in out {
+            let names = EmotionModel.classes.map { "emotion_" + $0 }
+            guard frame.measurements["face_present"] == 1 else {
+                #expect(names.allSatisfy { frame.measurements[$0] == nil }, "frame \(frame.info.index): emotions without a face")
+                continue
+            }
+            let p = names.compactMap { frame.measurements[$0] }
+            #expect(p.count == 7 && abs(p.reduce(0, +) - 1) < 1e-3, "frame \(frame.info.index): \(p)")
+            guard let expected = fixture.series[frame.info.index].p, p.count == 7 else { continue }
+            worst.append(zip(p, expected).map { abs($0 - $1) }.max()!)
+            if p.indices.max(by: { p[$0] < p[$1] }) == expected.indices.max(by: { expected[$0] < expected[$1] }) { sameTop += 1 }
+            compared += 1
+        }
+        // Landmarks differ from the reference's by up to 1.5 px, so the crops do slightly.
+        let sorted = worst.sorted()
+        #expect(compared >= 115)
+        // Measured: median 0.005, largest 0.033.
+        #expect(sorted[sorted.count / 2] < 0.01 && sorted[sorted.count * 9 / 10] < 0.02 && sorted.last! < 0.06,
+                "per-frame largest differences \(sorted)")
+        #expect(sameTop * 10 >= compared * 9, "same top class on \(sameTop) of \(compared) frames")
+    }
+
     @Test("through the detect stage: a face on >= 115 of 120 frames, open-eye EAR 0.25-0.30, blinks below 0.21")
     func measurementsThroughStage() async throws {
         let out = try await Self.runStage()
@@ -144,6 +172,18 @@ struct FaceMeshTests {
 }
 
 /// What bench/face/reference.py found (make_face_fixture.py).
+/// emotion-carphone.json (make_emotion_fixture.py): cv2.dnn's probabilities on the reference's face crops.
+struct EmotionFixture: Decodable {
+    struct Row: Decodable { var frame: Int; var face: Bool; var p: [Double]? }
+    var classes: [String]
+    var series: [Row]
+
+    static func load() throws -> EmotionFixture {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestSupport.fixtures + "/emotion-carphone.json"))
+        return try JSONDecoder().decode(EmotionFixture.self, from: data)
+    }
+}
+
 struct FaceFixture: Decodable {
     struct Landmarks: Decodable { var frame: Int; var points: [[Double]] }
     struct Row: Decodable {

@@ -218,6 +218,21 @@ vcv_status vcv_face_landmarker_run(vcv_face_landmarker *landmarker, const vcv_im
                                    const vcv_face_region *region, float points[VCV_FACE_LANDMARK_COUNT * 3],
                                    float *presence, vcv_error *error);
 
+/// The emotion classifier's input side and classes: mini-XCEPTION trained on FER2013, softmax over angry,
+/// disgust, fear, happy, sad, surprise, neutral (in this order).
+#define VCV_EMOTION_INPUT 64
+#define VCV_EMOTION_COUNT 7
+
+typedef struct vcv_emotion_classifier vcv_emotion_classifier;
+
+/// Loads the classifier (input 1x1x64x64 gray in [-1, 1], output 7 probabilities) and runs it once.
+vcv_status vcv_emotion_classifier_create(const char *model_path, vcv_emotion_classifier **out, vcv_error *error);
+void vcv_emotion_classifier_destroy(vcv_emotion_classifier *classifier);
+/// Classifies the face in `region` of the image (one call at a time per handle): the region warped upright to
+/// 64x64, gray, (pixel - 127.5) / 127.5; writes the 7 class probabilities.
+vcv_status vcv_emotion_classifier_run(vcv_emotion_classifier *classifier, const vcv_image *image,
+                                      const vcv_face_region *region, float probabilities[VCV_EMOTION_COUNT], vcv_error *error);
+
 // MARK: Geometry
 
 /// The pose of a rigid model from `count` (>= 4) correspondences (cv::solvePnP, iterative): `object_points`
