@@ -38,6 +38,7 @@ public struct Migration: Sendable {
         Migration(version: 13, name: "dms_driver_settings",
                   sql: String(decoding: PackageResources.v0013_dms_driver_settings_sql, as: UTF8.self)),
         Migration(version: 14, name: "departments", sql: String(decoding: PackageResources.v0014_departments_sql, as: UTF8.self)),
+        Migration(version: 15, name: "face_sessions", sql: String(decoding: PackageResources.v0015_face_sessions_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

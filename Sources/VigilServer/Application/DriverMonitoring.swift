@@ -53,13 +53,7 @@ extension ServerServices {
     func endMonitoring(_ id: Int, caller: Caller) async throws -> DriverSession {
         guard let session = try await driverSessions.get(id, scope: caller.scope) else { throw APIError.notFound("monitoring session") }
         guard session.endedAt == nil else { throw APIError.conflict("monitoring session \(id) has already ended") }
-        if let task = session.taskId {
-            _ = try await tasks.stop(task, scope: caller.scope)
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline, let state = try await tasks.get(task, scope: caller.scope)?.state, state == "running" || state == "queued" {
-                try await Task.sleep(for: .milliseconds(250))
-            }
-        }
+        if let task = session.taskId { try await stopTaskAndWait(task, scope: caller.scope) }
         guard let ended = try await driverSessions.end(id, scope: caller.scope) else { throw APIError.conflict("monitoring session \(id) has already ended") }
         if let measured = try await driverSettings.measuredCalibration(session: id) {
             try await driverSettings.storeCalibration(driver: ended.driverId, tenant: ended.tenantId, earBaseline: measured.earBaseline,

@@ -30,6 +30,8 @@ public struct ServerConfiguration: Sendable {
     public var pipelinesDirectory = "Pipelines"
     /// The pipeline (in ``pipelinesDirectory``) a driver's monitoring session runs over their push camera.
     public var dmsPipeline = "driver-monitoring"
+    /// The pipeline (in ``pipelinesDirectory``) a facial-analysis session runs over the user's push camera.
+    public var facePipeline = "facial-analysis"
     /// How long a finished export file can be downloaded, in seconds.
     public var exportRetention: TimeInterval = 24 * 3600
     /// Frames pushed by clients (`/api/v1/ingest`, `frame` messages on `/ws`).

@@ -81,6 +81,7 @@ public struct VigilServerApplication {
         SecurityController(services: services).register(on: api.group("security"))
         DMSController(services: services).register(on: api.group("dms"))
         AdminController(services: services).register(on: api.group("admin"))
+        FaceSessionController(services: services).register(on: api.group("sessions"))
         let ws = router.group().add(middleware: authenticator)
         let sockets = WebSocketController(services: services, authenticator: authenticator)
         sockets.register(on: ws)

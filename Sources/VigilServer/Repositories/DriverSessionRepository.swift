@@ -47,20 +47,9 @@ struct DriverSessionRepository: Sendable {
                       yawnAlerts: r.optionalInt(12), state: r.optionalTime(7) == nil ? "running" : "ended")
     }
 
-    /// The driver's own push camera (`driver-<username>`, made on first use and assigned to them, so their
-    /// camera scope holds it), in the driver's tenant.
+    /// The driver's own push camera (`driver-<username>`).
     func driverCamera(driver: UUID, username: String, tenant: Int) async throws -> Int {
-        try await database.transaction(doing: "preparing the driver's camera") { session in
-            let rows = try await session.query("""
-                INSERT INTO cameras (tenant_id, name, url) VALUES ($1::int4, $2, $3)
-                ON CONFLICT (tenant_id, name) DO UPDATE SET url = cameras.url RETURNING id
-                """, [.int(tenant), .text("driver-" + username), .text(PushedFrames.cameraURLPrefix)])
-            guard let camera = rows.first?.first?.int else { throw VigilError(.database, "the driver's camera was not made") }
-            _ = try await session.query("""
-                INSERT INTO camera_assignments (user_id, camera_id) VALUES ($1::uuid, $2::int4) ON CONFLICT DO NOTHING
-                """, [.text(driver.uuidString), .int(camera)])
-            return camera
-        }
+        try await PersonalCameraRepository(database: database).camera(for: driver, named: "driver-" + username, tenant: tenant)
     }
 
     /// A new running session; nil when the driver already has one running.
