@@ -57,6 +57,20 @@ import Glibc
     }
 
     /// Console errors since the last check (a page that logged one fails the test).
+    /// The analytics page's driver-risk bars are the drivers of `/dms/report` for `account`, with its scores.
+    static func expectDriverRisk(_ browser: WebDriver, _ server: TestServer, _ account: TestServer.Account, drivers: [String]) async throws {
+        try await browser.open(server.base + "/#/analytics")
+        _ = try await browser.waitFor("svg[data-chart=driver-risk]", timeout: 60)
+        let day = ISO8601DateFormatter().string(from: Date()).prefix(10)
+        let report = try await server.get("/api/v1/dms/report?period=day&date=\(day)T00:00:00Z", token: account.token)
+        let rows = report["drivers"] as? [[String: Any]] ?? []
+        let labels = try await browser.run("return [...document.querySelectorAll('svg[data-chart=driver-risk] rect')].map(r => r.dataset.label)") as? [String]
+        let values = try await browser.run("return [...document.querySelectorAll('svg[data-chart=driver-risk] rect')].map(r => Number(r.dataset.value))") as? [Double]
+        #expect(labels == drivers && labels == rows.compactMap { $0["driver"] as? String }, "drawn \(String(describing: labels)), API \(report.body)")
+        #expect(values == rows.map { (($0["risk_score"] as? Double ?? -1) * 10).rounded() / 10 }, "drawn \(String(describing: values))")
+        try await expectNoConsoleErrors(browser, "analytics of \(account.username)")
+    }
+
     static func expectNoConsoleErrors(_ browser: WebDriver, _ page: String) async throws {
         let errors = try await browser.consoleLog().filter { $0.level == "SEVERE" }
         #expect(errors.isEmpty, "\(page): \(errors.map(\.message))")
@@ -79,6 +93,8 @@ import Glibc
             let op = try await server.account("operator-a", role: .operator, tenant: a.id)
             let viewer = try await server.account("viewer-a", role: .viewer, tenant: a.id)
             let sb = try await server.account("super-b", role: .supervisor, tenant: b.id)
+            _ = try await server.account("driver-a", role: .driver, tenant: a.id)
+            _ = try await server.account("driver-b", role: .driver, tenant: b.id)
             for user in [op, viewer] {
                 #expect(try await server.request(.PUT, "/api/v1/users/\(user.id)/cameras", token: sa.token, json: ["camera_ids": [camera]]).status == 200)
             }
@@ -206,12 +222,14 @@ import Glibc
                 try await browser.open(server.base + "/#/admin")
                 try await browser.waitUntil("the users", "return document.querySelectorAll('#admin-users tbody tr').length > 0")
                 let listed = try await browser.run("return [...document.querySelectorAll('#admin-users tbody tr td:first-child')].map(e => e.textContent).sort()") as? [String]
-                #expect(listed == ["operator-a", "super-a", "viewer-a"], "\(String(describing: listed))")
+                #expect(listed == ["driver-a", "operator-a", "super-a", "viewer-a"], "\(String(describing: listed))")
                 try await browser.click("#admin-users tr[data-user-id='\(viewer.id)'] button.assign")
                 try await browser.waitUntil("the viewer's cameras", "const b = document.querySelector('#admin-assignments input[type=checkbox]'); return b !== null && b.checked")
                 try await browser.waitUntil("the activity log", "return document.querySelectorAll('#admin-activity tbody tr').length > 0")
                 try await browser.screenshot(to: Self.screenshots + "/admin.png")
                 try await Self.expectNoConsoleErrors(browser, "administration")
+                // The supervisor's analytics also chart the risk per driver of their tenant, as /dms/report gives it.
+                try await Self.expectDriverRisk(browser, server, sa, drivers: ["driver-a"])
                 try await Self.logOut(browser)
 
                 // Sign-up with the e-mailed one-time code, then log-in.
@@ -239,6 +257,7 @@ import Glibc
                 try await browser.waitUntil("the list loaded", "return document.querySelector('#alerts-status').textContent !== 'Loading…'")
                 let text = try await browser.run("return document.body.innerText") as? String ?? ""
                 #expect(!text.contains("a-plaza") && !text.contains("arrived on the plaza"), "\(text.prefix(500))")
+                try await Self.expectDriverRisk(browser, server, sb, drivers: ["driver-b"])
                 try await browser.resize(width: 390, height: 844)
                 try await browser.open(server.base + "/#/live")
                 _ = try await browser.waitFor("#cameras button.camera")

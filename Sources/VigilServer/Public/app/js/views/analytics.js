@@ -3,7 +3,10 @@ import { h, clear, failure } from '../dom.js';
 import { barChart } from '../charts.js';
 
 // Charts of a period (day, week, month, year) from /analytics/period: people over time, alerts by hour
-// and by severity, risk scores per camera and subject, and the most common alerts.
+// and by severity, risk scores per camera and subject, and the most common alerts; for supervisors and
+// administrators also the risk score per driver (/dms/report).
+const DRIVER_REPORT_READERS = new Set(['admin', 'supervisor']);
+
 export function analyticsView(main) {
   const period = h('select', { id: 'a-period', name: 'period' }, ['day', 'week', 'month', 'year'].map((p) => h('option', { value: p }, p)));
   const date = h('input', { id: 'a-date', name: 'date', type: 'date', value: new Date().toISOString().slice(0, 10) });
@@ -17,6 +20,7 @@ export function analyticsView(main) {
   async function load() {
     const q = new URLSearchParams({ period: period.value, date: date.value + 'T00:00:00Z' });
     const data = await api.get('/api/v1/analytics/period?' + q);
+    const report = DRIVER_REPORT_READERS.has(api.user.role) ? await api.get('/api/v1/dms/report?' + q) : null;
     clear(charts);
     const buckets = everyBucket(data);
     const bucketLabel = (iso) => data.bucket === 'hour' ? iso.slice(11, 13) + 'h' : iso.slice(0, data.bucket === 'month' ? 7 : 10);
@@ -31,6 +35,8 @@ export function analyticsView(main) {
                  values: ['info', 'warning', 'critical'].map((s) => data.severity_breakdown[s] || 0), tone: 'bad' }),
       barChart({ id: 'risk', title: 'Mean risk score per camera and subject', labels: data.risk_scores.map((r) => r.camera + (r.subject ? ' · ' + r.subject : '')),
                  values: data.risk_scores.map((r) => Math.round(r.mean_risk_score * 10) / 10) }),
+      ...(report ? [barChart({ id: 'driver-risk', title: 'Risk score per driver', labels: report.drivers.map((d) => d.driver),
+                               values: report.drivers.map((d) => Math.round(d.risk_score * 10) / 10), tone: 'bad' })] : []),
       h('section', { class: 'card' }, h('h2', {}, 'Most common alerts'),
         data.most_common_alerts.length === 0 ? h('p', { class: 'muted' }, 'None in this period.')
           : h('table', { id: 'common-alerts' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Alert'), h('th', { scope: 'col' }, 'Count'))),
