@@ -34,7 +34,7 @@ extension ServerServices {
         guard let session = try await faceSessions.get(id, scope: caller.scope) else { throw APIError.notFound("session") }
         guard session.endedAt == nil else { throw APIError.conflict("session \(id) has already ended") }
         if let task = session.taskId { try await stopTaskAndWait(task, scope: caller.scope) }
-        let summary = FaceSummary(try await faceSessions.seconds(of: session), perMinute: true)
+        let summary = FaceSummary(try await faceSessions.seconds(of: session, scope: caller.scope), perMinute: true)
         guard let ended = try await faceSessions.end(id, summary: summary, scope: caller.scope) else {
             throw APIError.conflict("session \(id) has already ended")
         }

@@ -80,7 +80,7 @@ struct FaceSessionController {
         let session = try await visible(context, caller)
         let q = Query(request)
         return FacialData(sessionId: session.id, seconds: try await services.faceSessions.seconds(
-            of: session, limit: try q.limit(default: 600, max: 3600), offset: try q.offset()))
+            of: session, scope: caller.scope, limit: try q.limit(default: 600, max: 3600), offset: try q.offset()))
     }
 
     /// The summary kept at the end, or for a running session the one of its data so far.
@@ -88,7 +88,7 @@ struct FaceSessionController {
         let caller = try context.caller()
         let session = try await visible(context, caller)
         if let kept = session.summary { return kept }
-        return FaceSummary(try await services.faceSessions.seconds(of: session), perMinute: true)
+        return FaceSummary(try await services.faceSessions.seconds(of: session, scope: caller.scope), perMinute: true)
     }
 
     struct NewFeedback: Decodable {

@@ -153,15 +153,19 @@ struct FaceSessionRepository: Sendable {
         return try await database.query(text, binding: sql.binds, doing: "listing facial-analysis sessions").map { try Self.session(Row($0)) }
     }
 
-    /// The session's seconds (the per-second aggregates its task's runs wrote), oldest first.
-    func seconds(of session: FaceSession, limit: Int = 100_000, offset: Int = 0) async throws -> [FaceSecond] {
+    /// The session's seconds (the per-second aggregates its task's runs wrote), oldest first; none when the
+    /// caller cannot see the session.
+    func seconds(of session: FaceSession, scope: Scope, limit: Int = 100_000, offset: Int = 0) async throws -> [FaceSecond] {
         var sql = SQLBuilder()
+        let visible = "EXISTS (SELECT 1 FROM face_sessions s WHERE s.id = \(sql.bind(session.id)) AND "
+            + "\(scope.tenantRows("s", userColumn: "user_id", &sql)))"
         let text = """
             WITH picked AS (
                 SELECT DISTINCT a.time FROM aggregates a
                 WHERE a.camera_id = \(sql.bind(session.cameraId)) AND a.window_seconds = 1 AND a.name = 'frames'
                   AND a.run_id IN (SELECT r.id FROM runs r JOIN processing_task_cameras tc ON tc.job_id = r.job_id
                                    WHERE tc.task_id = \(sql.bind(session.taskId ?? 0)))
+                  AND \(visible)
                 ORDER BY a.time LIMIT \(sql.bind(limit)) OFFSET \(sql.bind(offset))
             )
             SELECT a.time, a.name, coalesce(a.dimensions->>'measurement', ''), a.value FROM aggregates a JOIN picked p ON p.time = a.time
