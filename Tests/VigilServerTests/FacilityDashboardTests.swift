@@ -53,6 +53,8 @@ import VigilStore
             #expect(try await server.request(.PUT, "/api/v1/admin/departments/\(department)/members/\(sb.id)", token: sa.token).status == 404)
             #expect(try await server.request(.PUT, "/api/v1/admin/departments/\(department)/members/\(op.id)", token: sb.token).status == 404)
             #expect(try await server.get("/api/v1/admin/departments/\(department)", token: sb.token).status == 404)
+            #expect(try await server.get("/api/v1/admin/departments/\(department)/statistics", token: sb.token).status == 404)
+            #expect(try await server.request(.DELETE, "/api/v1/admin/departments/\(department)/members/\(op.id)", token: sb.token).status == 404)
             #expect(((try await server.get("/api/v1/admin/departments", token: sb.token))["departments"] as? [Any])?.isEmpty == true)
             #expect((try await server.get("/api/v1/users/\(op.id)", token: sa.token))["department_id"] as? Int == department)
             let statistics = try await server.get("/api/v1/admin/departments/\(department)/statistics?period=day", token: sa.token)
