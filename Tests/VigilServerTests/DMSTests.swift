@@ -277,7 +277,30 @@ import Glibc
         #expect(try await server.post("/api/v1/dms/sessions/\(ended)/alerts", token: driver.token, alert).status == 409)
         #expect(try await server.post("/api/v1/dms/sessions/\(id)/alerts", token: otherDriver.token, alert).status == 404)
         #expect(try await server.post("/api/v1/dms/sessions/\(id)/alerts", token: driver.token, ["rule": "Phone Use"]).status == 422)
-        let raised = try await server.post("/api/v1/dms/sessions/\(id)/alerts", token: driver.token, alert)
+        // The supervisor's dashboard, subscribed to alerts on /ws, is told of it as it is stored.
+        let alertJSON = String(decoding: try JSONSerialization.data(withJSONObject: alert), as: UTF8.self)
+        let pushed = Mutex<[String]>([])
+        let raisedBody = Mutex<String>("")
+        _ = try await withDeadline("the client alert on the supervisor's socket", timeout: .seconds(60)) {
+            try await PushFramesTests.connect(server, token: supervisor.token) { messages, outbound in
+                var messages = messages
+                _ = try await messages.next()   // authenticated
+                try await outbound.write(.text(#"{"type":"subscribe","channel":"alerts"}"#))
+                _ = try await messages.next()   // subscribed
+                let reply = try await server.request(.POST, "/api/v1/dms/sessions/\(id)/alerts", token: driver.token, body: alertJSON,
+                                                     headers: [("Content-Type", "application/json")])
+                raisedBody.withLock { $0 = "\(reply.status) \(reply.body)" }
+                while pushed.withLock({ $0.count }) < 2, let message = try await messages.next() {
+                    if case .text(let text) = message, PushFramesTests.json(text)["type"] as? String == "alert" { pushed.withLock { $0.append(text) } }
+                }
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+        }
+        let told = pushed.withLock { $0 }.map(PushFramesTests.json)
+        #expect(told.map { $0["phase"] as? String } == ["start", "end"], "\(told)")
+        #expect(told.allSatisfy { ($0["event"] as? [String: Any])?["rule"] as? String == "phone_use" }, "\(told)")
+        let raised = TestServer.Reply(status: Int(raisedBody.withLock { $0 }.prefix(3)) ?? 0, headers: [:],
+                                      body: String(raisedBody.withLock { $0 }.dropFirst(4)))
         #expect(raised.status == 201 && raised["kind"] as? String == "client" && raised["duration"] as? Double == 3.5, "\(raised.body)")
         let attributes = raised["attributes"] as? [String: Any] ?? [:]
         #expect(attributes["ear"] as? Double == 0.27 && attributes["subject"] as? String == driver.id.lowercased(), "\(raised.body)")

@@ -114,7 +114,8 @@ struct DriverSessionRepository: Sendable {
 
     /// An alert the driver's app raised in running session `session`: an `events` row of the session's
     /// camera, kind `client`, ended at once (`duration` after `time`), with the driver as its subject and
-    /// the app's measurements among its attributes; the day's statistics are refreshed. Its id.
+    /// the app's measurements among its attributes; the day's statistics are refreshed and the live feed
+    /// told. Its id.
     func raiseClientAlert(_ session: DriverSession, rule: String, severity: String, message: String, time: Date, duration: Double,
                           value: Double?, metrics: [String: Double]) async throws -> Int {
         try await PartitionManager(database: database).ensure(days: [UTCDay(time)], tables: ["events"])
@@ -138,6 +139,8 @@ struct DriverSessionRepository: Sendable {
                 """
             guard let id = try await tx.query(text, sql.binds).first?.first?.int else { throw VigilError(.database, "the alert was not stored") }
             _ = try await tx.query("SELECT vigil_refresh_daily_statistics($1::timestamptz, $1::timestamptz)", [.time(time)])
+            // Every server's live feed tells its alert listeners, once this commits.
+            _ = try await tx.query("SELECT pg_notify($1, $2)", [.text(LiveChannels.events), .text(#"{"event":\#(id)}"#)])
             return id
         }
     }
