@@ -131,8 +131,11 @@ final class Hub: Sendable {
                 return (sub.continuation, channel)
             }
         }
+        var texts: [String: String] = [:]   // one text per channel delivered on, not per connection
         for (continuation, channel) in targets {
-            if case .dropped = continuation.yield(message.text(on: channel)) { dropped.increment() }
+            let text = texts[channel] ?? message.text(on: channel)
+            texts[channel] = text
+            if case .dropped = continuation.yield(text) { dropped.increment() }
         }
     }
 
