@@ -126,6 +126,8 @@ import Glibc
                     #expect(try await server.get("/api/v1/sessions/\(id)\(path)", token: token).status == 404, "\(path)")
                 }
                 #expect(try await server.request(.DELETE, "/api/v1/sessions/\(id)", token: token).status == 404)
+                #expect(try await server.post("/api/v1/sessions/\(id)/end", token: token, [String: Any]()).status == 404)
+                #expect(try await server.post("/api/v1/sessions/\(id)/feedback", token: token, ["rating": 1]).status == 404)
             }
 
             // Deleting the session deletes its data.

@@ -74,6 +74,7 @@ import VigilStore
             #expect(performance["alerts_acknowledged"] as? Int == 1 && (performance["median_response_seconds"] as? Double ?? 0) >= 30,
                     "\(performance.body)")
             #expect(try await server.get("/api/v1/admin/staff/\(op.id)/activity", token: sb.token).status == 404)
+            #expect(try await server.get("/api/v1/admin/staff/\(op.id)/performance", token: sb.token).status == 404)
             #expect(try await server.get("/api/v1/admin/staff/\(op.id)/performance", token: op.token).status == 403)
 
             // Suspicious activity: the guard's failed log-ins and their security alert for tenant A; B's refused
