@@ -154,15 +154,19 @@ final class WorkerFixture: Sendable {
         }
     }
 
-    /// Ends the held commit's database connection (as a network partition would): its transaction is
-    /// rolled back and releases the job row it held a share lock on.
+    /// Ends the paused worker's connections that are in the middle of something (as a network partition
+    /// would): the held commit and any other open transaction are rolled back and release the rows they
+    /// locked (the job row the commit holds a share lock on). The test's own connections are idle.
     func cutHeldCommit(_ db: Database) async throws {
-        let cut = try await db.scalar(sql: """
+        let held = try await db.scalar(sql: "SELECT count(*)::int8 FROM pg_stat_activity WHERE \(Self.heldCommit)",
+                                       doing: "finding the held commit")
+        #expect(held.int == 1, "no commit was held at the gate to cut")
+        _ = try await db.scalar(sql: """
             SELECT count(*)::int8 FROM (SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
-                WHERE \(Self.heldCommit)) held
+                WHERE pid <> pg_backend_pid() AND datname = current_database() AND backend_type = 'client backend'
+                  AND state IS DISTINCT FROM 'idle') busy
             WHERE cut
-            """, doing: "cutting the held commit")
-        #expect(cut.int == 1, "no commit was held at the gate to cut")
+            """, doing: "cutting the paused worker's busy connections")
     }
 
     private static let heldCommit = "query LIKE 'UPDATE runs SET last_batch%' AND state = 'active' AND pid <> pg_backend_pid()"
